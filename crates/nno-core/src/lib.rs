@@ -1,0 +1,20 @@
+//! NNO's shared vocabulary. Everything here is pure Rust (no `worker` dependency) so it
+//! is unit-tested natively and reused by every service and by the native tools.
+//!
+//! Randomness is always passed in as bytes: the Worker glue draws them from the JS
+//! runtime, tests use fixed bytes.
+
+pub mod cors;
+pub mod environment;
+pub mod error;
+pub mod health;
+pub mod ids;
+pub mod naming;
+pub mod request_id;
+pub mod routing;
+pub mod service;
+pub mod trace;
+
+pub use environment::Environment;
+pub use error::{ApiError, ErrorCode};
+pub use service::Service;

@@ -1,0 +1,19 @@
+//! Worker glue shared by all NNO services. Pure logic lives in `nno-core`; this crate
+//! wraps it around the workers-rs types.
+
+pub mod body;
+pub mod client;
+pub mod config;
+pub mod context;
+pub mod health;
+pub mod log;
+pub mod respond;
+pub mod runtime;
+pub mod serve;
+
+pub use context::RequestContext;
+pub use nno_core::{ApiError, ErrorCode};
+pub use serve::{no_routes, serve, Probe, ServiceSpec};
+
+/// What handlers return: a response, or an error that becomes the JSON envelope.
+pub type ApiResult<T = worker::Response> = Result<T, ApiError>;

@@ -1,0 +1,30 @@
+//! Building responses: JSON bodies and the error envelope, always with the request id.
+
+use nno_core::{request_id, ApiError};
+use serde::Serialize;
+use worker::{Headers, Response};
+
+/// A JSON response with `status`. Serialisation failures become a 500 envelope.
+pub fn json<T: Serialize>(status: u16, body: &T, request_id: &str) -> Response {
+    match serde_json::to_string(body) {
+        Ok(text) => raw_json(status, text, request_id),
+        Err(_) => error(&ApiError::internal(), request_id),
+    }
+}
+
+/// The error envelope for `err`.
+pub fn error(err: &ApiError, request_id: &str) -> Response {
+    raw_json(err.status(), err.to_json(request_id), request_id)
+}
+
+pub fn raw_json(status: u16, text: String, request_id: &str) -> Response {
+    let headers = Headers::new();
+    // Header names and values here are constants or validated request ids.
+    let _ = headers.set("content-type", "application/json; charset=utf-8");
+    let _ = headers.set(request_id::HEADER, request_id);
+    let _ = headers.set("cache-control", "no-store");
+    Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(text.into_bytes())
+}

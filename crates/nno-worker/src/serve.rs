@@ -1,0 +1,84 @@
+//! The common entry point of every upstream service: request context, health checks,
+//! error envelope, one log line per request. A service supplies its storage probes
+//! and its route handler.
+
+use crate::context::RequestContext;
+use crate::{config, health, log, respond, ApiResult};
+use nno_core::health::{Check, HealthReport};
+use nno_core::routing::{health_probe, HealthProbe};
+use nno_core::{ApiError, Service};
+use serde_json::Map;
+use std::future::Future;
+use worker::{Env, Method, Request, Response};
+
+/// A storage binding checked by `GET /health`.
+#[derive(Debug, Clone, Copy)]
+pub enum Probe {
+    D1(&'static str),
+    Kv(&'static str),
+}
+
+pub struct ServiceSpec {
+    pub service: Service,
+    pub probes: &'static [Probe],
+}
+
+pub async fn serve<F, Fut>(
+    req: Request,
+    env: Env,
+    spec: &ServiceSpec,
+    handler: F,
+) -> worker::Result<Response>
+where
+    F: FnOnce(Request, Env, RequestContext) -> Fut,
+    Fut: Future<Output = ApiResult>,
+{
+    console_error_panic_hook::set_once();
+    let ctx = RequestContext::from_request(&req);
+    let environment = config::environment(&env);
+    let probe = match req.method() {
+        Method::Get | Method::Head => health_probe(spec.service, &ctx.path),
+        _ => None,
+    };
+    let result = match probe {
+        Some(probe) => Ok(health_response(&env, spec, environment.as_str(), probe, &ctx).await),
+        None => handler(req, env, ctx.clone()).await,
+    };
+    let response = result.unwrap_or_else(|err| respond::error(&err, &ctx.request_id));
+    log::emit(&log::request_line(
+        spec.service.name(),
+        environment.as_str(),
+        &ctx,
+        response.status_code(),
+        Map::new(),
+    ));
+    Ok(response)
+}
+
+async fn health_response(
+    env: &Env,
+    spec: &ServiceSpec,
+    environment: &str,
+    probe: HealthProbe,
+    ctx: &RequestContext,
+) -> Response {
+    let mut checks: Vec<Check> = Vec::with_capacity(spec.probes.len());
+    if probe == HealthProbe::Ready {
+        for p in spec.probes {
+            checks.push(match *p {
+                Probe::D1(binding) => health::d1(env, binding, spec.service.name()).await,
+                Probe::Kv(binding) => health::kv(env, binding).await,
+            });
+        }
+    }
+    let report = HealthReport::new(spec.service.name(), environment, checks, Vec::new());
+    respond::json(report.http_status(), &report, &ctx.request_id)
+}
+
+/// For services whose routes are still to come: every other path is a 404 envelope.
+pub async fn no_routes(_req: Request, _env: Env, ctx: RequestContext) -> ApiResult {
+    Err(ApiError::not_found(format!(
+        "route {} {}",
+        ctx.method, ctx.path
+    )))
+}

@@ -1,0 +1,31 @@
+//! The gateway's configuration, read once per isolate: vars do not change while an
+//! isolate lives, and re-parsing the CORS list on every request is wasted work.
+
+use nno_core::cors::CorsPolicy;
+use nno_core::Environment;
+use std::cell::OnceCell;
+use std::rc::Rc;
+use worker::Env;
+
+pub struct GatewayConfig {
+    pub environment: Environment,
+    pub cors: CorsPolicy,
+}
+
+thread_local! {
+    static CONFIG: OnceCell<Rc<GatewayConfig>> = const { OnceCell::new() };
+}
+
+pub fn get(env: &Env) -> Rc<GatewayConfig> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            Rc::new(GatewayConfig {
+                environment: nno_worker::config::environment(env),
+                cors: CorsPolicy::parse(
+                    &nno_worker::config::var(env, "CORS_ORIGINS").unwrap_or_default(),
+                ),
+            })
+        })
+        .clone()
+    })
+}

@@ -1,0 +1,19 @@
+//! NNO registry: registry of platforms, tenants, stacks, resources and DNS records.
+//!
+//! Routes (relative to this Worker; the gateway prefix is in nno_core::routing):
+//!   GET /health, GET /health/live, and both under each base the gateway rewrites to.
+//! Everything else answers a 404 envelope until this service's own issue adds routes.
+
+use nno_core::Service;
+use nno_worker::{no_routes, serve, Probe, ServiceSpec};
+use worker::{event, Context, Env, Request, Response, Result};
+
+const SPEC: ServiceSpec = ServiceSpec {
+    service: Service::Registry,
+    probes: &[Probe::D1("DB"), Probe::Kv("PLATFORM_STATUS")],
+};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    serve(req, env, &SPEC, no_routes).await
+}
