@@ -1,0 +1,124 @@
+//! `cargo xtask dev` (the local platform) and `cargo xtask deploy`.
+
+use crate::build::{self, crate_dir, SERVICES, SKIP_ENV};
+use crate::platform::{self, Options};
+use crate::util::{self, step, Cmd};
+use crate::toolchain;
+use std::time::Duration;
+
+pub const DEFAULT_PORT: u16 = 8787;
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let port = parse_port(args)?;
+    let root = util::repo_root();
+    let tools = toolchain::ensure(&root)?;
+    build::build_all(&root, &tools, false)?;
+    platform::ensure_dev_vars(&root)?;
+    // Fresh local state on every start: migrations apply to empty databases.
+    let state = root.join(".wrangler/state");
+    if state.exists() {
+        std::fs::remove_dir_all(&state).map_err(|e| format!("{}: {e}", state.display()))?;
+    }
+    platform::migrate(&root, &tools, &state)?;
+    step("starting the seven Workers on workerd");
+    let mut p = platform::start(&root, &tools, &Options::all_services(port, state, None))?;
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = interrupted.clone();
+    // Ctrl-C reaches the whole foreground group (wrangler too, through its own group
+    // leader here); we stop it explicitly and exit cleanly.
+    ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
+        .map_err(|e| e.to_string())?;
+    match util::wait_for_ok(port, "/health", Duration::from_secs(90)) {
+        Ok(_) => print_banner(port),
+        Err(e) => {
+            p.stop();
+            return Err(format!("the platform did not become healthy: {e}"));
+        }
+    }
+    while !interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        if let Ok(Some(status)) = p.try_wait() {
+            return Err(format!("wrangler dev exited ({status})"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    step("stopping");
+    p.stop();
+    Ok(())
+}
+
+fn parse_port(args: &[String]) -> Result<u16, String> {
+    let mut port = std::env::var("NNO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_PORT);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" | "-p" => {
+                port = it
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("--port needs a number")?;
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(port)
+}
+
+fn print_banner(port: u16) {
+    println!();
+    println!("  NNO is running locally (environment: local)");
+    println!();
+    println!("  gateway         http://127.0.0.1:{port}");
+    println!("  health          http://127.0.0.1:{port}/health");
+    for s in nno_core::Service::UPSTREAMS {
+        if let Some(prefix) = nno_core::routing::public_prefix(s) {
+            println!("  {:<15} http://127.0.0.1:{port}{prefix}/…", s.name());
+        }
+    }
+    println!();
+    println!("  Local D1/KV/Queue state: .wrangler/state (fresh on every start)");
+    println!("  Service key for API calls: AUTH_API_KEY in services/gateway/.dev.vars");
+    println!("  Ctrl-C stops everything.");
+    println!();
+}
+
+/// `cargo xtask deploy --env stg|prod`: D1 migrations first, then the upstream
+/// services, then the gateway (which binds them all). Needs CLOUDFLARE_API_TOKEN and
+/// CLOUDFLARE_ACCOUNT_ID in the environment.
+pub fn deploy(args: &[String]) -> Result<(), String> {
+    let env = match args {
+        [flag, e] if flag == "--env" => e.parse::<nno_core::Environment>().map_err(|e| e.to_string())?,
+        _ => return Err("usage: cargo xtask deploy --env stg|prod".into()),
+    };
+    let env_args: Vec<&str> = match env {
+        nno_core::Environment::Stg => vec!["--env", "stg"],
+        nno_core::Environment::Prod => vec![],
+        nno_core::Environment::Local => return Err("local is not deployed: use cargo xtask dev".into()),
+    };
+    let root = util::repo_root();
+    let tools = toolchain::ensure(&root)?;
+    build::build_all(&root, &tools, false)?;
+    for s in platform::WITH_D1 {
+        step(&format!("migrating {s} ({env})"));
+        util::run(Cmd::new(tools.wrangler())
+            .args(["d1", "migrations", "apply", "DB", "--remote", "-c"])
+            .arg(crate_dir(&root, s).join("wrangler.toml").display().to_string())
+            .args(env_args.iter().copied())
+            .envs(&tools.wrangler_env())
+            .env("CI", "true")
+            .dir(&root))?;
+    }
+    // Upstreams before the gateway; registry binds provisioning, billing and iam.
+    let order = ["iam", "billing", "provisioning", "stack-registry", "cli", "registry", "gateway"];
+    debug_assert_eq!(order.len(), SERVICES.len());
+    for s in order {
+        step(&format!("deploying {s} ({env})"));
+        util::run(Cmd::new(tools.wrangler())
+            .args(["deploy", "-c"])
+            .arg(crate_dir(&root, s).join("wrangler.toml").display().to_string())
+            .args(env_args.iter().copied())
+            .envs(&tools.wrangler_env())
+            .env(SKIP_ENV, "1")
+            .dir(&root))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! The local platform: every migration applied to fresh local state, and the seven
+//! Workers run together on workerd by one `wrangler dev` (service bindings, local D1,
+//! KV and Queues), the gateway on the given port.
+
+use crate::build::{crate_dir, SERVICES, SKIP_ENV};
+use crate::toolchain::Toolchain;
+use crate::util::{self, step, Cmd};
+use std::fs;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+/// Services with a D1 database, each migrated from `migrations/<name>/`.
+pub const WITH_D1: [&str; 5] = ["iam", "registry", "billing", "provisioning", "stack-registry"];
+
+pub struct Options {
+    /// Worker crates to run; the first is served on `port`, the rest are reachable
+    /// through service bindings only.
+    pub workers: Vec<String>,
+    pub port: u16,
+    pub persist_dir: PathBuf,
+    /// Where wrangler's output goes; `None` inherits the terminal.
+    pub log_file: Option<PathBuf>,
+}
+
+impl Options {
+    pub fn all_services(port: u16, persist_dir: PathBuf, log_file: Option<PathBuf>) -> Options {
+        Options {
+            workers: SERVICES.iter().map(|s| s.to_string()).collect(),
+            port,
+            persist_dir,
+            log_file,
+        }
+    }
+}
+
+/// A running `wrangler dev`; stopped (with everything it spawned) when dropped.
+pub struct Platform {
+    child: Child,
+    pub port: u16,
+}
+
+impl Platform {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    pub fn stop(&mut self) {
+        // wrangler was started as a process-group leader: signal the whole group so
+        // workerd goes too.
+        let pgid = self.child.id();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &format!("-{pgid}")])
+            .status();
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &format!("-{pgid}")])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Copies each service's `.dev.vars.example` to `.dev.vars` where that is missing, so
+/// a fresh clone runs with local settings and placeholder secrets.
+pub fn ensure_dev_vars(root: &Path) -> Result<(), String> {
+    for s in SERVICES {
+        let dir = crate_dir(root, s);
+        let vars = dir.join(".dev.vars");
+        if !vars.exists() {
+            fs::copy(dir.join(".dev.vars.example"), &vars)
+                .map_err(|e| format!("{}: {e}", vars.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies every D1 migration to the local state in `persist_dir`.
+pub fn migrate(root: &Path, tools: &Toolchain, persist_dir: &Path) -> Result<(), String> {
+    for s in WITH_D1 {
+        step(&format!("applying {s} migrations"));
+        let config = crate_dir(root, s).join("wrangler.toml");
+        let out = util::output(
+            Cmd::new(tools.wrangler())
+                .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+                .arg(persist_dir.display().to_string())
+                .arg("-c")
+                .arg(config.display().to_string())
+                .envs(&tools.wrangler_env())
+                .env("CI", "true")
+                .dir(root),
+        )?;
+        let applied = out.lines().filter(|l| l.contains('✅')).count();
+        eprintln!("    {applied} applied");
+    }
+    Ok(())
+}
+
+pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform, String> {
+    if !util::port_is_free(opts.port) {
+        return Err(format!(
+            "port {} is in use; choose another with --port",
+            opts.port
+        ));
+    }
+    let inspector = util::free_port()?;
+    let mut cmd = Cmd::new(tools.wrangler()).arg("dev");
+    for w in &opts.workers {
+        cmd = cmd
+            .arg("-c")
+            .arg(crate_dir(root, w).join("wrangler.toml").display().to_string());
+    }
+    cmd = cmd
+        .args(["--ip", "127.0.0.1", "--port"])
+        .arg(opts.port.to_string())
+        .arg("--inspector-port")
+        .arg(inspector.to_string())
+        .arg("--persist-to")
+        .arg(opts.persist_dir.display().to_string())
+        .args(["--local", "--show-interactive-dev-session=false", "--live-reload=false"])
+        .envs(&tools.wrangler_env())
+        .env(SKIP_ENV, "1")
+        .dir(root);
+    let mut command = cmd.command();
+    command.process_group(0).stdin(Stdio::null());
+    if let Some(log) = &opts.log_file {
+        let f = fs::File::create(log).map_err(|e| e.to_string())?;
+        let f2 = f.try_clone().map_err(|e| e.to_string())?;
+        command.stdout(f).stderr(f2);
+    }
+    let child = command
+        .spawn()
+        .map_err(|e| format!("could not start wrangler dev: {e}"))?;
+    Ok(Platform {
+        child,
+        port: opts.port,
+    })
+}

@@ -1,0 +1,152 @@
+//! Installing the pinned build toolchain, idempotently and without GitHub downloads:
+//! the wasm32 target, `worker-build` and the `wasm-bindgen` CLI from crates.io, and the
+//! Node-side tools (wrangler + workerd, esbuild, binaryen's wasm-opt) from the npm
+//! registry through `wrangler/package-lock.json`.
+//!
+//! Cargo tools go to `~/.cache/nno/tools/<name>-<version>` (override: NNO_TOOLS_DIR),
+//! shared by every clone on the machine, so a second run finds them and skips.
+
+use crate::util::{self, run, Cmd};
+use std::path::{Path, PathBuf};
+
+pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// Must equal the `wasm-bindgen` version in Cargo.lock (pinned with `=` in Cargo.toml).
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const MIN_NODE_MAJOR: u32 = 20;
+
+/// Paths to the installed tools, and the environment worker-build needs to use them
+/// instead of downloading its own.
+pub struct Toolchain {
+    pub worker_build: PathBuf,
+    pub wasm_bindgen: PathBuf,
+    pub node_bin: PathBuf,
+}
+
+impl Toolchain {
+    pub fn wrangler(&self) -> PathBuf {
+        self.node_bin.join("wrangler")
+    }
+
+    /// Environment for worker-build: every helper it would otherwise download.
+    pub fn build_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("WASM_BINDGEN_BIN".into(), self.wasm_bindgen.display().to_string()),
+            ("WASM_OPT_BIN".into(), self.node_bin.join("wasm-opt").display().to_string()),
+            ("ESBUILD_BIN".into(), self.node_bin.join("esbuild").display().to_string()),
+        ]
+    }
+
+    /// Environment for wrangler: no telemetry, no update checks, no prompts.
+    pub fn wrangler_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("WRANGLER_SEND_METRICS".into(), "false".into()),
+            ("WRANGLER_HIDE_BANNER".into(), "true".into()),
+            ("NO_UPDATE_NOTIFIER".into(), "1".into()),
+        ]
+    }
+}
+
+fn tools_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("NNO_TOOLS_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
+    PathBuf::from(home).join(".cache/nno/tools")
+}
+
+/// Makes sure everything is installed; returns where it is. Fast when nothing is missing.
+pub fn ensure(root: &Path) -> Result<Toolchain, String> {
+    check_lockfile_pin(root)?;
+    ensure_wasm_target()?;
+    let worker_build = ensure_cargo_tool("worker-build", WORKER_BUILD_VERSION, "worker-build", true)?;
+    let wasm_bindgen = ensure_cargo_tool("wasm-bindgen-cli", WASM_BINDGEN_VERSION, "wasm-bindgen", false)?;
+    let node_bin = ensure_node_tools(root)?;
+    Ok(Toolchain {
+        worker_build,
+        wasm_bindgen,
+        node_bin,
+    })
+}
+
+/// worker-build refuses a wasm-bindgen CLI whose version differs from the library's.
+fn check_lockfile_pin(root: &Path) -> Result<(), String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock unreadable: {e}"))?;
+    let locked = lock
+        .split("[[package]]")
+        .find(|p| p.contains("\nname = \"wasm-bindgen\"\n"))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_string());
+    match locked {
+        Some(v) if v == WASM_BINDGEN_VERSION => Ok(()),
+        Some(v) => Err(format!(
+            "Cargo.lock has wasm-bindgen {v} but the toolchain pins {WASM_BINDGEN_VERSION}; \
+             keep `wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"` in Cargo.toml"
+        )),
+        None => Err("Cargo.lock has no wasm-bindgen entry".into()),
+    }
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = util::output(Cmd::new("rustup").args(["target", "list", "--installed"]))?;
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    util::step(&format!("installing the {WASM_TARGET} target"));
+    run(Cmd::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_cargo_tool(krate: &str, version: &str, bin: &str, locked: bool) -> Result<PathBuf, String> {
+    let root = tools_dir().join(format!("{krate}-{version}"));
+    let path = root.join("bin").join(bin);
+    if path.exists() {
+        return Ok(path);
+    }
+    util::step(&format!("installing {krate} {version} from crates.io (several minutes, once per machine)"));
+    let mut cmd = Cmd::new("cargo").args(["install", krate, "--version", version, "--root"]);
+    cmd = cmd.arg(root.display().to_string());
+    // wasm-bindgen-cli's own lockfile names a crate version crates.io no longer has.
+    if locked {
+        cmd = cmd.arg("--locked");
+    }
+    run(cmd)?;
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!("{krate} installed but {} is missing", path.display()))
+    }
+}
+
+fn ensure_node_tools(root: &Path) -> Result<PathBuf, String> {
+    let version = util::output(Cmd::new("node").arg("--version"))
+        .map_err(|_| "Node.js is required (version 20 or newer): apt-get install nodejs npm".to_string())?;
+    let major: u32 = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < MIN_NODE_MAJOR {
+        return Err(format!("Node.js {version} is too old: NNO needs {MIN_NODE_MAJOR} or newer"));
+    }
+    let dir = root.join("wrangler");
+    let bin = dir.join("node_modules/.bin");
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .map_err(|e| format!("wrangler/package-lock.json unreadable: {e}"))?;
+    // npm ci is skipped while the installed tree matches the lockfile it came from.
+    let stamp = dir.join("node_modules/.nno-lock-hash");
+    let want = format!("{:016x}", util::fnv1a(&lock));
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str())
+        && ["wrangler", "esbuild", "wasm-opt"].iter().all(|b| bin.join(b).exists())
+    {
+        return Ok(bin);
+    }
+    util::step("installing wrangler, esbuild and wasm-opt from wrangler/package-lock.json");
+    run(Cmd::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .dir(&dir))?;
+    std::fs::write(&stamp, want).map_err(|e| e.to_string())?;
+    Ok(bin)
+}
