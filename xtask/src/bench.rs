@@ -1,1 +1,165 @@
-pub fn run(_args: &[String]) -> Result<(), String> { Err("todo".into()) }
+//! `cargo xtask bench`: figures, not pass/fail.
+//!
+//! 1. Every Worker's module size, raw and gzipped, against the 512 KiB gzipped budget.
+//! 2. The gateway's overhead, in one run on the local runtime at the same load:
+//!    (a) an upstream (billing) called directly; (b) the floor, a pass-through Worker
+//!    that only forwards through a service binding; (c) the NNO gateway on the same
+//!    route. Each runs in its own `wrangler dev` with its own dev registry; rounds are
+//!    interleaved so drift on the machine hits all three alike.
+
+use crate::build::{self, wasm_path, PASSTHROUGH, SERVICES};
+use crate::load::{self, percentile};
+use crate::platform::{self, Options};
+use crate::toolchain;
+use crate::util::{self, step};
+use flate2::{write::GzEncoder, Compression};
+use std::io::Write;
+use std::time::Duration;
+
+const SIZE_BUDGET_GZ: u64 = 512 * 1024;
+const UPSTREAM: &str = "billing";
+const ROUTE_UPSTREAM: &str = "/health/live";
+const ROUTE_GATEWAY: &str = "/api/v1/billing/health/live";
+
+struct BenchOptions {
+    requests: usize,
+    concurrency: usize,
+    rounds: usize,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let opts = parse(args)?;
+    let root = util::repo_root();
+    let tools = toolchain::ensure(&root)?;
+    build::build_all(&root, &tools, true)?;
+    platform::ensure_dev_vars(&root)?;
+
+    println!("\nWorker sizes (budget: {} KiB gzipped each)", SIZE_BUDGET_GZ / 1024);
+    println!("  {:<18} {:>10} {:>10}  budget", "worker", "raw KiB", "gzip KiB");
+    let mut over = 0;
+    for name in SERVICES.iter().chain([&PASSTHROUGH]) {
+        let bytes = std::fs::read(wasm_path(&root, name)).map_err(|e| format!("{name}: {e}"))?;
+        let gz = gzip_len(&bytes)?;
+        let ok = gz <= SIZE_BUDGET_GZ;
+        over += usize::from(!ok);
+        println!(
+            "  {:<18} {:>10.1} {:>10.1}  {}",
+            name,
+            bytes.len() as f64 / 1024.0,
+            gz as f64 / 1024.0,
+            if ok { "ok" } else { "OVER" }
+        );
+    }
+
+    let work = root.join("target/bench");
+    if work.exists() {
+        std::fs::remove_dir_all(&work).map_err(|e| e.to_string())?;
+    }
+    step("starting three local runtimes: upstream alone, pass-through + upstream, gateway + upstream");
+    let setups: [(&str, Vec<&str>, &str); 3] = [
+        ("(a) upstream direct", vec![UPSTREAM], ROUTE_UPSTREAM),
+        ("(b) pass-through floor", vec![PASSTHROUGH, UPSTREAM], ROUTE_UPSTREAM),
+        ("(c) NNO gateway", vec!["gateway", UPSTREAM], ROUTE_GATEWAY),
+    ];
+    let mut running = Vec::new();
+    for (i, (label, workers, route)) in setups.iter().enumerate() {
+        let dir = work.join(format!("p{i}"));
+        let p = platform::start(
+            &root,
+            &tools,
+            &Options {
+                workers: workers.iter().map(|w| w.to_string()).collect(),
+                port: util::free_port()?,
+                persist_dir: dir.join("state"),
+                registry_dir: dir.join("registry"),
+                log_file: Some(work.join(format!("p{i}.log"))),
+            },
+        )?;
+        util::wait_for_ok(p.port, route, Duration::from_secs(90))
+            .map_err(|e| format!("{label}: {e}"))?;
+        running.push(p);
+    }
+
+    step(&format!(
+        "load: {} rounds x {} requests per target, {} connections, keep-alive",
+        opts.rounds, opts.requests, opts.concurrency
+    ));
+    for (p, (_, _, route)) in running.iter().zip(&setups) {
+        load::run(p.port, route, 300, opts.concurrency)?; // warm-up: JIT, isolates, pools
+    }
+    let mut lat: [Vec<u64>; 3] = Default::default();
+    let mut secs = [0f64; 3];
+    let mut errors = [0usize; 3];
+    for _ in 0..opts.rounds {
+        for (i, (p, (_, _, route))) in running.iter().zip(&setups).enumerate() {
+            let r = load::run(p.port, route, opts.requests, opts.concurrency)?;
+            secs[i] += r.elapsed.as_secs_f64();
+            errors[i] += r.errors;
+            lat[i].extend(r.latencies_us);
+        }
+    }
+    drop(running);
+
+    println!("\nGateway overhead on the local runtime (route: GET {ROUTE_GATEWAY})");
+    println!("  {:<24} {:>9} {:>9} {:>11} {:>7}", "target", "p50 ms", "p99 ms", "req/s", "errors");
+    let mut p50 = [0f64; 3];
+    let mut rps = [0f64; 3];
+    for i in 0..3 {
+        lat[i].sort_unstable();
+        p50[i] = percentile(&lat[i], 0.50);
+        rps[i] = lat[i].len() as f64 / secs[i];
+        println!(
+            "  {:<24} {:>9.3} {:>9.3} {:>11.0} {:>7}",
+            setups[i].0,
+            p50[i],
+            percentile(&lat[i], 0.99),
+            rps[i],
+            errors[i]
+        );
+    }
+    let hop = p50[1] - p50[0];
+    let overhead = p50[2] - p50[1];
+    let ratio = rps[2] / rps[1] * 100.0;
+    println!();
+    println!("  service-binding hop (b - a), p50:  {hop:+.3} ms");
+    println!(
+        "  gateway over the floor (c - b), p50: {overhead:+.3} ms   budget <= 0.500 ms   {}",
+        if overhead <= 0.5 { "ok" } else { "OVER" }
+    );
+    println!(
+        "  gateway throughput vs the floor:     {ratio:.1} %     budget >= 90 %      {}",
+        if ratio >= 90.0 { "ok" } else { "UNDER" }
+    );
+    println!("  size budget: {}", if over == 0 { "every Worker within 512 KiB gzipped".to_string() } else { format!("{over} Worker(s) over") });
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(bytes).map_err(|e| e.to_string())?;
+    Ok(enc.finish().map_err(|e| e.to_string())?.len() as u64)
+}
+
+fn parse(args: &[String]) -> Result<BenchOptions, String> {
+    let mut o = BenchOptions {
+        requests: 2000,
+        concurrency: 8,
+        rounds: 5,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut num = || -> Result<usize, String> {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .ok_or(format!("{a} needs a positive number"))
+        };
+        match a.as_str() {
+            "--requests" => o.requests = num()?,
+            "--concurrency" => o.concurrency = num()?,
+            "--rounds" => o.rounds = num()?,
+            other => return Err(format!("unknown option {other} (--requests N, --concurrency N, --rounds N)")),
+        }
+    }
+    Ok(o)
+}

@@ -16,7 +16,7 @@ mod tests {
     }
 
     /// The environment's table: the top level for production, `env.stg` for staging.
-    fn env_table<'a>(cfg: &'a Value, env: Environment) -> &'a Value {
+    fn env_table(cfg: &Value, env: Environment) -> &Value {
         match env {
             Environment::Stg => &cfg["env"]["stg"],
             _ => cfg,
@@ -33,7 +33,12 @@ mod tests {
     fn services_bound(t: &Value) -> Vec<(String, String)> {
         list(t, "services")
             .iter()
-            .map(|s| (s["binding"].as_str().unwrap().to_string(), s["service"].as_str().unwrap().to_string()))
+            .map(|s| {
+                (
+                    s["binding"].as_str().unwrap().to_string(),
+                    s["service"].as_str().unwrap().to_string(),
+                )
+            })
             .collect()
     }
 
@@ -53,7 +58,11 @@ mod tests {
             let service = Service::from_name(name).unwrap();
             for env in [Environment::Prod, Environment::Stg] {
                 let t = env_table(&cfg, env);
-                assert_eq!(t["name"].as_str(), Some(service.worker_name(env).as_str()), "{name} {env}");
+                assert_eq!(
+                    t["name"].as_str(),
+                    Some(service.worker_name(env).as_str()),
+                    "{name} {env}"
+                );
                 assert_eq!(t["vars"]["SERVICE_NAME"].as_str(), Some(name));
                 assert_eq!(t["vars"]["ENVIRONMENT"].as_str(), Some(env.as_str()));
             }
@@ -68,21 +77,37 @@ mod tests {
     fn staging_repeats_every_binding_with_stg_resources() {
         for name in SERVICES {
             let cfg = config(name);
-            let (prod, stg) = (env_table(&cfg, Environment::Prod), env_table(&cfg, Environment::Stg));
+            let (prod, stg) = (
+                env_table(&cfg, Environment::Prod),
+                env_table(&cfg, Environment::Stg),
+            );
             for key in ["d1_databases", "kv_namespaces", "services"] {
-                assert_eq!(binding_names(prod, key), binding_names(stg, key), "{name} {key}");
+                assert_eq!(
+                    binding_names(prod, key),
+                    binding_names(stg, key),
+                    "{name} {key}"
+                );
             }
             for (binding, target) in services_bound(stg) {
                 assert!(target.ends_with("-stg"), "{name}: {binding} -> {target}");
             }
-            for (p, s) in list(prod, "d1_databases").iter().zip(list(stg, "d1_databases")) {
+            for (p, s) in list(prod, "d1_databases")
+                .iter()
+                .zip(list(stg, "d1_databases"))
+            {
                 let pn = p["database_name"].as_str().unwrap();
                 assert_eq!(s["database_name"].as_str().unwrap(), format!("{pn}-stg"));
                 assert_ne!(p["database_id"], s["database_id"]);
                 assert_eq!(p["migrations_dir"], s["migrations_dir"]);
             }
-            for (p, s) in list(prod, "kv_namespaces").iter().zip(list(stg, "kv_namespaces")) {
-                assert_ne!(p["id"], s["id"], "{name}: staging must not share a KV namespace");
+            for (p, s) in list(prod, "kv_namespaces")
+                .iter()
+                .zip(list(stg, "kv_namespaces"))
+            {
+                assert_ne!(
+                    p["id"], s["id"],
+                    "{name}: staging must not share a KV namespace"
+                );
             }
             let (pq, sq) = (prod.get("queues"), stg.get("queues"));
             assert_eq!(pq.is_some(), sq.is_some(), "{name} queues");
@@ -108,16 +133,31 @@ mod tests {
         assert_eq!(got, ["NNO_BILLING", "NNO_IAM", "NNO_PROVISIONING"]);
         assert_eq!(binding_names(&reg, "kv_namespaces"), ["PLATFORM_STATUS"]);
         // Gateway and registry share the one Platform Status namespace.
-        assert_eq!(list(&gw, "kv_namespaces")[0]["id"], list(&reg, "kv_namespaces")[0]["id"]);
+        assert_eq!(
+            list(&gw, "kv_namespaces")[0]["id"],
+            list(&reg, "kv_namespaces")[0]["id"]
+        );
 
         assert_eq!(binding_names(&config("cli"), "kv_namespaces"), ["TOKENS"]);
-        for db in ["iam", "registry", "billing", "provisioning", "stack-registry"] {
+        for db in [
+            "iam",
+            "registry",
+            "billing",
+            "provisioning",
+            "stack-registry",
+        ] {
             assert_eq!(binding_names(&config(db), "d1_databases"), ["DB"], "{db}");
         }
         let prov = config("provisioning");
         let consumer = &prov["queues"]["consumers"][0];
-        assert_eq!(consumer["queue"].as_str(), Some("nno-k3m9p2xw7q-provision-queue"));
-        assert_eq!(consumer["dead_letter_queue"].as_str(), Some("nno-k3m9p2xw7q-provision-dlq"));
+        assert_eq!(
+            consumer["queue"].as_str(),
+            Some("nno-k3m9p2xw7q-provision-queue")
+        );
+        assert_eq!(
+            consumer["dead_letter_queue"].as_str(),
+            Some("nno-k3m9p2xw7q-provision-dlq")
+        );
     }
 
     #[test]
@@ -134,7 +174,12 @@ mod tests {
                 assert!(!files.is_empty(), "{}", dir.display());
                 for f in files {
                     let (num, rest) = f.split_at(4);
-                    assert!(num.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with('_') && f.ends_with(".sql"), "{f}");
+                    assert!(
+                        num.bytes().all(|b| b.is_ascii_digit())
+                            && rest.starts_with('_')
+                            && f.ends_with(".sql"),
+                        "{f}"
+                    );
                 }
             }
         }
@@ -144,19 +189,31 @@ mod tests {
     fn custom_domains_and_cors_per_environment() {
         for name in SERVICES {
             let cfg = config(name);
-            let prod: Vec<&str> = list(&cfg, "routes").iter().map(|r| r["pattern"].as_str().unwrap()).collect();
+            let prod: Vec<&str> = list(&cfg, "routes")
+                .iter()
+                .map(|r| r["pattern"].as_str().unwrap())
+                .collect();
             let stg: Vec<&str> = list(env_table(&cfg, Environment::Stg), "routes")
                 .iter()
                 .map(|r| r["pattern"].as_str().unwrap())
                 .collect();
-            assert!(prod.contains(&format!("{name}.svc.nno.app").as_str()), "{name}");
-            assert!(stg.contains(&format!("{name}.svc.stg.nno.app").as_str()), "{name}");
+            assert!(
+                prod.contains(&format!("{name}.svc.nno.app").as_str()),
+                "{name}"
+            );
+            assert!(
+                stg.contains(&format!("{name}.svc.stg.nno.app").as_str()),
+                "{name}"
+            );
             for r in list(&cfg, "routes") {
                 assert_eq!(r["custom_domain"].as_bool(), Some(true));
             }
         }
         let gw = config("gateway");
-        assert_eq!(gw["vars"]["CORS_ORIGINS"].as_str(), Some("https://console.app.nno.app"));
+        assert_eq!(
+            gw["vars"]["CORS_ORIGINS"].as_str(),
+            Some("https://console.app.nno.app")
+        );
         assert_eq!(
             gw["env"]["stg"]["vars"]["CORS_ORIGINS"].as_str(),
             Some("https://console.app.stg.nno.app,https://nno-k3m9p2xw7q-console.pages.dev,https://develop.nno-k3m9p2xw7q-console.pages.dev")
@@ -171,8 +228,16 @@ mod tests {
             let example = std::fs::read_to_string(dir.join(".dev.vars.example")).unwrap();
             assert!(example.contains("ENVIRONMENT=local"), "{name}");
             let cfg = std::fs::read_to_string(dir.join("wrangler.toml")).unwrap();
-            for secret in ["AUTH_API_KEY", "NNO_INTERNAL_API_KEY", "STRIPE_SECRET_KEY", "CF_API_TOKEN"] {
-                assert!(!cfg.contains(secret), "{name}: {secret} must be a secret, not a var");
+            for secret in [
+                "AUTH_API_KEY",
+                "NNO_INTERNAL_API_KEY",
+                "STRIPE_SECRET_KEY",
+                "CF_API_TOKEN",
+            ] {
+                assert!(
+                    !cfg.contains(secret),
+                    "{name}: {secret} must be a secret, not a var"
+                );
             }
         }
         let ignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();

@@ -2,8 +2,8 @@
 
 use crate::build::{self, crate_dir, SERVICES, SKIP_ENV};
 use crate::platform::{self, Options};
-use crate::util::{self, step, Cmd};
 use crate::toolchain;
+use crate::util::{self, step, Cmd};
 use std::time::Duration;
 
 pub const DEFAULT_PORT: u16 = 8787;
@@ -47,7 +47,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn parse_port(args: &[String]) -> Result<u16, String> {
-    let mut port = std::env::var("NNO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_PORT);
+    let mut port = std::env::var("NNO_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(DEFAULT_PORT);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -86,39 +89,65 @@ fn print_banner(port: u16) {
 /// CLOUDFLARE_ACCOUNT_ID in the environment.
 pub fn deploy(args: &[String]) -> Result<(), String> {
     let env = match args {
-        [flag, e] if flag == "--env" => e.parse::<nno_core::Environment>().map_err(|e| e.to_string())?,
+        [flag, e] if flag == "--env" => e
+            .parse::<nno_core::Environment>()
+            .map_err(|e| e.to_string())?,
         _ => return Err("usage: cargo xtask deploy --env stg|prod".into()),
     };
     let env_args: Vec<&str> = match env {
         nno_core::Environment::Stg => vec!["--env", "stg"],
         nno_core::Environment::Prod => vec![],
-        nno_core::Environment::Local => return Err("local is not deployed: use cargo xtask dev".into()),
+        nno_core::Environment::Local => {
+            return Err("local is not deployed: use cargo xtask dev".into())
+        }
     };
     let root = util::repo_root();
     let tools = toolchain::ensure(&root)?;
     build::build_all(&root, &tools, false)?;
     for s in platform::WITH_D1 {
         step(&format!("migrating {s} ({env})"));
-        util::run(Cmd::new(tools.wrangler())
-            .args(["d1", "migrations", "apply", "DB", "--remote", "-c"])
-            .arg(crate_dir(&root, s).join("wrangler.toml").display().to_string())
-            .args(env_args.iter().copied())
-            .envs(&tools.wrangler_env())
-            .env("CI", "true")
-            .dir(&root))?;
+        util::run(
+            Cmd::new(tools.wrangler())
+                .args(["d1", "migrations", "apply", "DB", "--remote", "-c"])
+                .arg(
+                    crate_dir(&root, s)
+                        .join("wrangler.toml")
+                        .display()
+                        .to_string(),
+                )
+                .args(env_args.iter().copied())
+                .envs(&tools.wrangler_env())
+                .env("CI", "true")
+                .dir(&root),
+        )?;
     }
     // Upstreams before the gateway; registry binds provisioning, billing and iam.
-    let order = ["iam", "billing", "provisioning", "stack-registry", "cli", "registry", "gateway"];
+    let order = [
+        "iam",
+        "billing",
+        "provisioning",
+        "stack-registry",
+        "cli",
+        "registry",
+        "gateway",
+    ];
     debug_assert_eq!(order.len(), SERVICES.len());
     for s in order {
         step(&format!("deploying {s} ({env})"));
-        util::run(Cmd::new(tools.wrangler())
-            .args(["deploy", "-c"])
-            .arg(crate_dir(&root, s).join("wrangler.toml").display().to_string())
-            .args(env_args.iter().copied())
-            .envs(&tools.wrangler_env())
-            .env(SKIP_ENV, "1")
-            .dir(&root))?;
+        util::run(
+            Cmd::new(tools.wrangler())
+                .args(["deploy", "-c"])
+                .arg(
+                    crate_dir(&root, s)
+                        .join("wrangler.toml")
+                        .display()
+                        .to_string(),
+                )
+                .args(env_args.iter().copied())
+                .envs(&tools.wrangler_env())
+                .env(SKIP_ENV, "1")
+                .dir(&root),
+        )?;
     }
     Ok(())
 }

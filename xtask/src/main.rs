@@ -3,6 +3,7 @@
 
 mod bench;
 mod build;
+mod load;
 mod config_check;
 mod dev;
 mod platform;
@@ -15,7 +16,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   dev [--port N]        build everything and run the whole platform locally
                         (gateway on http://127.0.0.1:8787 unless --port)
   test                  unit tests, config checks, deploy dry-runs, end-to-end suite
-  bench                 Worker sizes and gateway latency/throughput against the floor
+  bench [--requests N] [--concurrency N] [--rounds N]
+                        Worker sizes; gateway latency and throughput against the floor
   setup                 install the pinned toolchain only
   build [NAME...]       build Workers (all by default)
   build-worker NAME     build one Worker (wrangler's [build] command)
@@ -50,7 +52,9 @@ fn build_cmd(names: &[String]) -> Result<(), String> {
     if names.is_empty() {
         return build::build_all(&root, &tools, false);
     }
-    names.iter().try_for_each(|n| build::build_one(&root, &tools, n))
+    names
+        .iter()
+        .try_for_each(|n| build::build_one(&root, &tools, n))
 }
 
 /// Run by wrangler before `dev` and `deploy`; a no-op when the caller already built.

@@ -12,7 +12,13 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 /// Services with a D1 database, each migrated from `migrations/<name>/`.
-pub const WITH_D1: [&str; 5] = ["iam", "registry", "billing", "provisioning", "stack-registry"];
+pub const WITH_D1: [&str; 5] = [
+    "iam",
+    "registry",
+    "billing",
+    "provisioning",
+    "stack-registry",
+];
 
 pub struct Options {
     /// Worker crates to run; the first is served on `port`, the rest are reachable
@@ -20,6 +26,10 @@ pub struct Options {
     pub workers: Vec<String>,
     pub port: u16,
     pub persist_dir: PathBuf,
+    /// wrangler's dev registry, through which `wrangler dev` processes find each
+    /// other's Workers for service bindings. Each platform gets its own, so a test run
+    /// never binds to a developer's running `cargo xtask dev` (or to each other).
+    pub registry_dir: PathBuf,
     /// Where wrangler's output goes; `None` inherits the terminal.
     pub log_file: Option<PathBuf>,
 }
@@ -29,6 +39,7 @@ impl Options {
         Options {
             workers: SERVICES.iter().map(|s| s.to_string()).collect(),
             port,
+            registry_dir: persist_dir.join("dev-registry"),
             persist_dir,
             log_file,
         }
@@ -42,10 +53,6 @@ pub struct Platform {
 }
 
 impl Platform {
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
     pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
         self.child.try_wait()
     }
@@ -55,7 +62,7 @@ impl Platform {
         // workerd goes too.
         let pgid = self.child.id();
         let _ = std::process::Command::new("kill")
-            .args(["-TERM", &format!("-{pgid}")])
+            .args(["-s", "TERM", "--", &format!("-{pgid}")])
             .status();
         for _ in 0..50 {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -64,7 +71,7 @@ impl Platform {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = std::process::Command::new("kill")
-            .args(["-KILL", &format!("-{pgid}")])
+            .args(["-s", "KILL", "--", &format!("-{pgid}")])
             .status();
         let _ = self.child.wait();
     }
@@ -121,9 +128,12 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
     let inspector = util::free_port()?;
     let mut cmd = Cmd::new(tools.wrangler()).arg("dev");
     for w in &opts.workers {
-        cmd = cmd
-            .arg("-c")
-            .arg(crate_dir(root, w).join("wrangler.toml").display().to_string());
+        cmd = cmd.arg("-c").arg(
+            crate_dir(root, w)
+                .join("wrangler.toml")
+                .display()
+                .to_string(),
+        );
     }
     cmd = cmd
         .args(["--ip", "127.0.0.1", "--port"])
@@ -132,9 +142,17 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
         .arg(inspector.to_string())
         .arg("--persist-to")
         .arg(opts.persist_dir.display().to_string())
-        .args(["--local", "--show-interactive-dev-session=false", "--live-reload=false"])
+        .args([
+            "--local",
+            "--show-interactive-dev-session=false",
+            "--live-reload=false",
+        ])
         .envs(&tools.wrangler_env())
         .env(SKIP_ENV, "1")
+        .env(
+            "WRANGLER_REGISTRY_PATH",
+            opts.registry_dir.display().to_string(),
+        )
         .dir(root);
     let mut command = cmd.command();
     command.process_group(0).stdin(Stdio::null());

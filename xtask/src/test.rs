@@ -1,1 +1,131 @@
-pub fn run(_args: &[String]) -> Result<(), String> { Err("todo".into()) }
+//! `cargo xtask test`: every test the project has, in one command.
+//!
+//! 1. native unit tests of the whole workspace (end-to-end crate excluded);
+//! 2. `wrangler deploy --dry-run` of every service in both environments;
+//! 3. the end-to-end suite against the real Workers on workerd: a full local platform
+//!    (fresh D1/KV/Queue state, migrations applied) and a gateway started alone, whose
+//!    upstreams are unreachable; both on free ports.
+
+use crate::build::{self, crate_dir, SERVICES, SKIP_ENV};
+use crate::platform::{self, Options, Platform};
+use crate::toolchain::{self, Toolchain};
+use crate::util::{self, step, Cmd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(a) = args.first() {
+        return Err(format!("unknown option {a}"));
+    }
+    let started = Instant::now();
+    let root = util::repo_root();
+    let tools = toolchain::ensure(&root)?;
+
+    step("unit tests");
+    util::run(
+        Cmd::new("cargo")
+            .args(["test", "--workspace", "--exclude", "e2e"])
+            .dir(&root),
+    )?;
+
+    build::build_all(&root, &tools, false)?;
+    platform::ensure_dev_vars(&root)?;
+    dry_runs(&root, &tools)?;
+
+    let work = root.join("target/e2e");
+    if work.exists() {
+        std::fs::remove_dir_all(&work).map_err(|e| e.to_string())?;
+    }
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let result = end_to_end(&root, &tools, &work);
+    eprintln!("cargo xtask test finished in {:.0?}", started.elapsed());
+    result
+}
+
+fn dry_runs(root: &Path, tools: &Toolchain) -> Result<(), String> {
+    step("wrangler deploy --dry-run for every service in production and staging");
+    let out = root.join("target/dry-run");
+    let mut count = 0;
+    for s in SERVICES {
+        for env in [None, Some("stg")] {
+            let mut cmd = Cmd::new(tools.wrangler())
+                .args(["deploy", "--dry-run", "--outdir"])
+                .arg(out.join(s).display().to_string())
+                .arg("-c")
+                .arg(
+                    crate_dir(root, s)
+                        .join("wrangler.toml")
+                        .display()
+                        .to_string(),
+                );
+            if let Some(e) = env {
+                cmd = cmd.args(["--env", e]);
+            }
+            let label = format!("{s} ({})", env.unwrap_or("production"));
+            util::output(cmd.envs(&tools.wrangler_env()).env(SKIP_ENV, "1").dir(root))
+                .map_err(|e| format!("dry-run of {label} failed: {e}"))?;
+            count += 1;
+        }
+    }
+    eprintln!("    {count} dry-runs succeeded");
+    Ok(())
+}
+
+fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String> {
+    let state = work.join("state");
+    platform::migrate(root, tools, &state)?;
+
+    step("starting the local platform and an isolated gateway on free ports");
+    let full_log = work.join("platform.log");
+    let iso_log = work.join("isolated-gateway.log");
+    let full = platform::start(
+        root,
+        tools,
+        &Options::all_services(util::free_port()?, state, Some(full_log.clone())),
+    )?;
+    let iso = platform::start(
+        root,
+        tools,
+        &Options {
+            workers: vec!["gateway".into()],
+            port: util::free_port()?,
+            persist_dir: work.join("isolated-state"),
+            registry_dir: work.join("isolated-registry"),
+            log_file: Some(iso_log.clone()),
+        },
+    )?;
+    let ready = util::wait_for_ok(full.port, "/health", Duration::from_secs(120))
+        .and_then(|_| util::wait_for_ok(iso.port, "/health/live", Duration::from_secs(60)));
+    if let Err(e) = ready {
+        show_log(&full_log);
+        show_log(&iso_log);
+        return Err(e);
+    }
+
+    step("end-to-end suite");
+    let result = util::run(
+        Cmd::new("cargo")
+            .args(["test", "-p", "e2e"])
+            .env("NNO_E2E_GATEWAY", platform_url(&full))
+            .env("NNO_E2E_ISOLATED_GATEWAY", platform_url(&iso))
+            .dir(root),
+    );
+    if result.is_err() {
+        show_log(&full_log);
+    }
+    drop((full, iso));
+    result
+}
+
+fn platform_url(p: &Platform) -> String {
+    format!("http://127.0.0.1:{}", p.port)
+}
+
+fn show_log(path: &PathBuf) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let tail: Vec<&str> = text.lines().rev().take(60).collect();
+    eprintln!("---- last lines of {} ----", path.display());
+    for l in tail.into_iter().rev() {
+        eprintln!("{l}");
+    }
+}

@@ -31,9 +31,18 @@ impl Toolchain {
     /// Environment for worker-build: every helper it would otherwise download.
     pub fn build_env(&self) -> Vec<(String, String)> {
         vec![
-            ("WASM_BINDGEN_BIN".into(), self.wasm_bindgen.display().to_string()),
-            ("WASM_OPT_BIN".into(), self.node_bin.join("wasm-opt").display().to_string()),
-            ("ESBUILD_BIN".into(), self.node_bin.join("esbuild").display().to_string()),
+            (
+                "WASM_BINDGEN_BIN".into(),
+                self.wasm_bindgen.display().to_string(),
+            ),
+            (
+                "WASM_OPT_BIN".into(),
+                self.node_bin.join("wasm-opt").display().to_string(),
+            ),
+            (
+                "ESBUILD_BIN".into(),
+                self.node_bin.join("esbuild").display().to_string(),
+            ),
         ]
     }
 
@@ -59,8 +68,14 @@ fn tools_dir() -> PathBuf {
 pub fn ensure(root: &Path) -> Result<Toolchain, String> {
     check_lockfile_pin(root)?;
     ensure_wasm_target()?;
-    let worker_build = ensure_cargo_tool("worker-build", WORKER_BUILD_VERSION, "worker-build", true)?;
-    let wasm_bindgen = ensure_cargo_tool("wasm-bindgen-cli", WASM_BINDGEN_VERSION, "wasm-bindgen", false)?;
+    let worker_build =
+        ensure_cargo_tool("worker-build", WORKER_BUILD_VERSION, "worker-build", true)?;
+    let wasm_bindgen = ensure_cargo_tool(
+        "wasm-bindgen-cli",
+        WASM_BINDGEN_VERSION,
+        "wasm-bindgen",
+        false,
+    )?;
     let node_bin = ensure_node_tools(root)?;
     Ok(Toolchain {
         worker_build,
@@ -97,13 +112,20 @@ fn ensure_wasm_target() -> Result<(), String> {
     run(Cmd::new("rustup").args(["target", "add", WASM_TARGET]))
 }
 
-fn ensure_cargo_tool(krate: &str, version: &str, bin: &str, locked: bool) -> Result<PathBuf, String> {
+fn ensure_cargo_tool(
+    krate: &str,
+    version: &str,
+    bin: &str,
+    locked: bool,
+) -> Result<PathBuf, String> {
     let root = tools_dir().join(format!("{krate}-{version}"));
     let path = root.join("bin").join(bin);
     if path.exists() {
         return Ok(path);
     }
-    util::step(&format!("installing {krate} {version} from crates.io (several minutes, once per machine)"));
+    util::step(&format!(
+        "installing {krate} {version} from crates.io (several minutes, once per machine)"
+    ));
     let mut cmd = Cmd::new("cargo").args(["install", krate, "--version", version, "--root"]);
     cmd = cmd.arg(root.display().to_string());
     // wasm-bindgen-cli's own lockfile names a crate version crates.io no longer has.
@@ -114,13 +136,17 @@ fn ensure_cargo_tool(krate: &str, version: &str, bin: &str, locked: bool) -> Res
     if path.exists() {
         Ok(path)
     } else {
-        Err(format!("{krate} installed but {} is missing", path.display()))
+        Err(format!(
+            "{krate} installed but {} is missing",
+            path.display()
+        ))
     }
 }
 
 fn ensure_node_tools(root: &Path) -> Result<PathBuf, String> {
-    let version = util::output(Cmd::new("node").arg("--version"))
-        .map_err(|_| "Node.js is required (version 20 or newer): apt-get install nodejs npm".to_string())?;
+    let version = util::output(Cmd::new("node").arg("--version")).map_err(|_| {
+        "Node.js is required (version 20 or newer): apt-get install nodejs npm".to_string()
+    })?;
     let major: u32 = version
         .trim()
         .trim_start_matches('v')
@@ -129,7 +155,9 @@ fn ensure_node_tools(root: &Path) -> Result<PathBuf, String> {
         .and_then(|m| m.parse().ok())
         .unwrap_or(0);
     if major < MIN_NODE_MAJOR {
-        return Err(format!("Node.js {version} is too old: NNO needs {MIN_NODE_MAJOR} or newer"));
+        return Err(format!(
+            "Node.js {version} is too old: NNO needs {MIN_NODE_MAJOR} or newer"
+        ));
     }
     let dir = root.join("wrangler");
     let bin = dir.join("node_modules/.bin");
@@ -139,7 +167,9 @@ fn ensure_node_tools(root: &Path) -> Result<PathBuf, String> {
     let stamp = dir.join("node_modules/.nno-lock-hash");
     let want = format!("{:016x}", util::fnv1a(&lock));
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str())
-        && ["wrangler", "esbuild", "wasm-opt"].iter().all(|b| bin.join(b).exists())
+        && ["wrangler", "esbuild", "wasm-opt"]
+            .iter()
+            .all(|b| bin.join(b).exists())
     {
         return Ok(bin);
     }

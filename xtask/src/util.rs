@@ -49,9 +49,6 @@ impl Cmd {
     pub fn command(self) -> Command {
         self.inner
     }
-    pub fn shown(&self) -> &str {
-        &self.shown
-    }
 }
 
 /// Runs to completion with inherited output; a non-zero exit is an error.
@@ -116,9 +113,13 @@ pub fn port_is_free(port: u16) -> bool {
 pub fn http_get(port: u16, path: &str, timeout: Duration) -> Result<(u16, String), String> {
     let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), timeout)
         .map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+    s.set_read_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&buf);
@@ -127,7 +128,10 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> Result<(u16, String
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or("no HTTP status line")?;
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -143,5 +147,7 @@ pub fn wait_for_ok(port: u16, path: &str, limit: Duration) -> Result<String, Str
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    Err(format!("127.0.0.1:{port}{path} not ready after {limit:?}: {last}"))
+    Err(format!(
+        "127.0.0.1:{port}{path} not ready after {limit:?}: {last}"
+    ))
 }

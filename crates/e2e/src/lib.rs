@@ -1,1 +1,91 @@
-//! Helpers for the end-to-end suite.
+//! Helpers for the end-to-end suite: the URLs of the platform `cargo xtask test`
+//! started, and a small HTTP client that never treats a status as an error.
+
+use serde_json::Value;
+use std::time::Duration;
+
+pub use ureq::http::HeaderMap;
+
+/// The gateway of the full local platform.
+pub fn gateway() -> String {
+    url_from_env("NNO_E2E_GATEWAY")
+}
+
+/// A gateway started alone: none of its upstreams is running.
+pub fn isolated_gateway() -> String {
+    url_from_env("NNO_E2E_ISOLATED_GATEWAY")
+}
+
+fn url_from_env(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: the end-to-end suite runs through `cargo xtask test`, which starts the platform")
+    })
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the body is the NNO error envelope with `code`, and returns it.
+    pub fn envelope(&self, code: &str) -> Value {
+        let v = self.json();
+        let err = &v["error"];
+        assert_eq!(err["code"], code, "body: {}", self.body);
+        assert!(
+            err["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.body
+        );
+        let rid = err["requestId"].as_str().expect("requestId");
+        assert_eq!(
+            Some(rid),
+            self.header("x-request-id"),
+            "envelope and header ids differ"
+        );
+        assert!(err.as_object().unwrap().contains_key("details"));
+        v
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// Sends `method url` with `headers` and an optional body.
+pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    let mut req = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req
+        .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+        .expect("request");
+    let mut resp = agent()
+        .run(req)
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    Reply {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+pub fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
+    send("GET", url, headers, None)
+}

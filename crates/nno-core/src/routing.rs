@@ -98,6 +98,26 @@ pub fn public_prefix(service: Service) -> Option<&'static str> {
         .map(|r| r.prefix)
 }
 
+/// How the gateway treats an upstream's answer. An NNO service always answers with
+/// JSON (a body or an error envelope), which passes through unchanged, whatever its
+/// status. A 5xx that is not JSON comes from the runtime (an exception, a missing
+/// Worker) and is replaced by an envelope, so clients only ever see one error format.
+pub fn upstream_failure(status: u16, content_type: Option<&str>) -> Option<crate::ErrorCode> {
+    let is_json = content_type.is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    match status {
+        500..=599 if !is_json => Some(match status {
+            503 => crate::ErrorCode::UpstreamUnavailable,
+            504 => crate::ErrorCode::UpstreamTimeout,
+            _ => crate::ErrorCode::UpstreamError,
+        }),
+        _ => None,
+    }
+}
+
 /// Which health check a path asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealthProbe {
@@ -234,6 +254,27 @@ mod tests {
         assert_eq!(health_probe(Service::Iam, "/api/v1/platforms/health"), None);
         assert_eq!(health_probe(Service::Billing, "/healthz"), None);
         assert_eq!(health_probe(Service::Billing, "/health/"), None);
+    }
+
+    #[test]
+    fn upstream_failures_become_envelopes_unless_already_json() {
+        use crate::ErrorCode::*;
+        assert_eq!(
+            upstream_failure(500, Some("text/plain")),
+            Some(UpstreamError)
+        );
+        assert_eq!(upstream_failure(502, None), Some(UpstreamError));
+        assert_eq!(
+            upstream_failure(503, Some("text/html")),
+            Some(UpstreamUnavailable)
+        );
+        assert_eq!(upstream_failure(504, None), Some(UpstreamTimeout));
+        assert_eq!(
+            upstream_failure(503, Some("application/json; charset=utf-8")),
+            None
+        );
+        assert_eq!(upstream_failure(404, Some("text/plain")), None);
+        assert_eq!(upstream_failure(200, None), None);
     }
 
     #[test]

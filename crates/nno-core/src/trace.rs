@@ -4,6 +4,8 @@
 use crate::request_id::hex;
 
 pub const HEADER: &str = "traceparent";
+/// Trace Context Level 2 response header: the span that served the request.
+pub const RESPONSE_HEADER: &str = "traceresponse";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceParent {

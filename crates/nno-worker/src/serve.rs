@@ -7,7 +7,7 @@ use crate::{config, health, log, respond, ApiResult};
 use nno_core::health::{Check, HealthReport};
 use nno_core::routing::{health_probe, HealthProbe};
 use nno_core::{ApiError, Service};
-use serde_json::Map;
+use serde_json::{json, Map};
 use std::future::Future;
 use worker::{Env, Method, Request, Response};
 
@@ -34,7 +34,7 @@ where
     Fut: Future<Output = ApiResult>,
 {
     console_error_panic_hook::set_once();
-    let ctx = RequestContext::from_request(&req);
+    let ctx = RequestContext::from_request(&req, spec.service);
     let environment = config::environment(&env);
     let probe = match req.method() {
         Method::Get | Method::Head => health_probe(spec.service, &ctx.path),
@@ -44,7 +44,11 @@ where
         Some(probe) => Ok(health_response(&env, spec, environment.as_str(), probe, &ctx).await),
         None => handler(req, env, ctx.clone()).await,
     };
-    let response = result.unwrap_or_else(|err| respond::error(&err, &ctx.request_id));
+    let mut response = result.unwrap_or_else(|err| respond::error(&err, &ctx.request_id));
+    // W3C `traceresponse`: this hop's span, so callers can see the trace continued.
+    let _ = response
+        .headers_mut()
+        .set(nno_core::trace::RESPONSE_HEADER, &ctx.trace.header_value());
     log::emit(&log::request_line(
         spec.service.name(),
         environment.as_str(),
@@ -76,9 +80,16 @@ async fn health_response(
 }
 
 /// For services whose routes are still to come: every other path is a 404 envelope.
-pub async fn no_routes(_req: Request, _env: Env, ctx: RequestContext) -> ApiResult {
-    Err(ApiError::not_found(format!(
-        "route {} {}",
-        ctx.method, ctx.path
-    )))
+/// The details name the service and the path as it arrived here, which shows a caller
+/// (and the end-to-end suite) what the gateway rewrote the path to.
+pub async fn no_routes(req: Request, _env: Env, ctx: RequestContext) -> ApiResult {
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_string));
+    Err(
+        ApiError::not_found(format!("route {} {}", ctx.method, ctx.path)).with_details(json!({
+            "service": ctx.service.name(),
+            "method": ctx.method,
+            "path": ctx.path,
+            "query": query,
+        })),
+    )
 }

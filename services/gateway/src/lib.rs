@@ -18,7 +18,7 @@ use worker::{event, Context, Env, Request, Response, Result};
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     nno_worker::runtime::install_panic_hook();
-    let ctx = RequestContext::from_request(&req);
+    let ctx = RequestContext::from_request(&req, Service::Gateway);
     let config = config::get(&env);
     let headers = req.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
@@ -51,9 +51,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             let _ = out.set(name, value);
         }
     }
-    let _ = response
-        .headers_mut()
-        .set(nno_core::request_id::HEADER, &ctx.request_id);
+    let out = response.headers_mut();
+    let _ = out.set(nno_core::request_id::HEADER, &ctx.request_id);
+    // Keep an upstream's `traceresponse` (the deepest span); else report our own.
+    if !out.has(nno_core::trace::RESPONSE_HEADER).unwrap_or(false) {
+        let _ = out.set(nno_core::trace::RESPONSE_HEADER, &ctx.trace.header_value());
+    }
     log::emit(&log::request_line(
         Service::Gateway.name(),
         config.environment.as_str(),

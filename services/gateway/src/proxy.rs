@@ -1,7 +1,7 @@
 //! Forwarding a request to its upstream through the service binding. The body is
 //! streamed, never buffered; only the URL and the tracing headers change.
 
-use nno_core::routing::Resolved;
+use nno_core::routing::{upstream_failure, Resolved};
 use nno_core::{request_id, trace, ApiError, ErrorCode};
 use nno_worker::runtime::random_array;
 use nno_worker::{respond, RequestContext};
@@ -64,19 +64,8 @@ pub async fn forward(
         }
     };
     let status = response.status_code();
-    let is_json = response
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .is_some_and(|ct| ct.starts_with("application/json"));
-    if status >= 500 && !is_json {
-        // A runtime failure (exception, missing Worker), not one of our envelopes.
-        let code = if status == 503 {
-            ErrorCode::UpstreamUnavailable
-        } else {
-            ErrorCode::UpstreamError
-        };
+    let content_type = response.headers().get("content-type").ok().flatten();
+    if let Some(code) = upstream_failure(status, content_type.as_deref()) {
         return fail(
             code,
             format!("the {service} service failed (status {status})"),
