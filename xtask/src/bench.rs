@@ -34,8 +34,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     build::build_all(&root, &tools, true)?;
     platform::ensure_dev_vars(&root)?;
 
-    println!("\nWorker sizes (budget: {} KiB gzipped each)", SIZE_BUDGET_GZ / 1024);
-    println!("  {:<18} {:>10} {:>10}  budget", "worker", "raw KiB", "gzip KiB");
+    println!(
+        "\nWorker sizes (budget: {} KiB gzipped each)",
+        SIZE_BUDGET_GZ / 1024
+    );
+    println!(
+        "  {:<18} {:>10} {:>10}  budget",
+        "worker", "raw KiB", "gzip KiB"
+    );
     let mut over = 0;
     for name in SERVICES.iter().chain([&PASSTHROUGH]) {
         let bytes = std::fs::read(wasm_path(&root, name)).map_err(|e| format!("{name}: {e}"))?;
@@ -55,10 +61,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if work.exists() {
         std::fs::remove_dir_all(&work).map_err(|e| e.to_string())?;
     }
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     step("starting three local runtimes: upstream alone, pass-through + upstream, gateway + upstream");
     let setups: [(&str, Vec<&str>, &str); 3] = [
         ("(a) upstream direct", vec![UPSTREAM], ROUTE_UPSTREAM),
-        ("(b) pass-through floor", vec![PASSTHROUGH, UPSTREAM], ROUTE_UPSTREAM),
+        (
+            "(b) pass-through floor",
+            vec![PASSTHROUGH, UPSTREAM],
+            ROUTE_UPSTREAM,
+        ),
         ("(c) NNO gateway", vec!["gateway", UPSTREAM], ROUTE_GATEWAY),
     ];
     let mut running = Vec::new();
@@ -101,7 +112,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     drop(running);
 
     println!("\nGateway overhead on the local runtime (route: GET {ROUTE_GATEWAY})");
-    println!("  {:<24} {:>9} {:>9} {:>11} {:>7}", "target", "p50 ms", "p99 ms", "req/s", "errors");
+    println!(
+        "  {:<24} {:>9} {:>9} {:>11} {:>7}",
+        "target", "p50 ms", "p99 ms", "req/s", "errors"
+    );
     let mut p50 = [0f64; 3];
     let mut rps = [0f64; 3];
     for i in 0..3 {
@@ -130,7 +144,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "  gateway throughput vs the floor:     {ratio:.1} %     budget >= 90 %      {}",
         if ratio >= 90.0 { "ok" } else { "UNDER" }
     );
-    println!("  size budget: {}", if over == 0 { "every Worker within 512 KiB gzipped".to_string() } else { format!("{over} Worker(s) over") });
+    println!(
+        "  size budget: {}",
+        if over == 0 {
+            "every Worker within 512 KiB gzipped".to_string()
+        } else {
+            format!("{over} Worker(s) over")
+        }
+    );
     Ok(())
 }
 
@@ -158,7 +179,11 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--requests" => o.requests = num()?,
             "--concurrency" => o.concurrency = num()?,
             "--rounds" => o.rounds = num()?,
-            other => return Err(format!("unknown option {other} (--requests N, --concurrency N, --rounds N)")),
+            other => {
+                return Err(format!(
+                    "unknown option {other} (--requests N, --concurrency N, --rounds N)"
+                ))
+            }
         }
     }
     Ok(o)

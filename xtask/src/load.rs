@@ -78,10 +78,17 @@ fn worker(port: u16, path: &str, total: usize, next: &AtomicUsize) -> (Vec<u64>,
 
 /// One request on a keep-alive connection; reads the whole response (length or chunked).
 fn request(c: &mut BufReader<TcpStream>, port: u16, path: &str) -> std::io::Result<u16> {
-    write!(c.get_mut(), "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n")?;
+    write!(
+        c.get_mut(),
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )?;
     let mut line = String::new();
     c.read_line(&mut line)?;
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let (mut length, mut chunked) = (0usize, false);
     loop {
         line.clear();

@@ -3,9 +3,9 @@
 
 mod bench;
 mod build;
-mod load;
 mod config_check;
 mod dev;
+mod load;
 mod platform;
 mod test;
 mod toolchain;

@@ -9,6 +9,7 @@ pub mod environment;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod log;
 pub mod naming;
 pub mod request_id;
 pub mod routing;

@@ -61,6 +61,20 @@ pub struct Resolved {
     pub upstream_path: String,
 }
 
+/// Splits an absolute URL as the runtime serialises it (`scheme://host/path?query`)
+/// into path and query, without a full URL parse: serialised URLs always have a path,
+/// and `?`/`#` inside it are percent-encoded. The fragment is dropped.
+pub fn split_url(url: &str) -> (&str, Option<&str>) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let path_and_query = rest.find('/').map_or("/", |i| &rest[i..]);
+    let path_and_query = path_and_query.split('#').next().unwrap_or("/");
+    match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    }
+}
+
 /// Resolves a gateway path (no query string) to its upstream, or `None` if no prefix
 /// matches. Matching is on whole segments: `/api/v1/iamx` does not match `/api/v1/iam`.
 pub fn resolve(path: &str) -> Option<Resolved> {
@@ -195,6 +209,18 @@ mod tests {
         for (path, service, upstream) in cases {
             assert_eq!(up(path), Some((service, upstream.to_string())), "{path}");
         }
+    }
+
+    #[test]
+    fn splits_serialised_urls() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8787/a/b?x=1&y=2"),
+            ("/a/b", Some("x=1&y=2"))
+        );
+        assert_eq!(split_url("https://gateway.svc.nno.app/"), ("/", None));
+        assert_eq!(split_url("https://h"), ("/", None));
+        assert_eq!(split_url("https://h/p?q#frag"), ("/p", Some("q")));
+        assert_eq!(split_url("https://h/p?"), ("/p", Some("")));
     }
 
     #[test]

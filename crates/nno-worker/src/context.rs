@@ -2,8 +2,8 @@
 //! timing. The gateway creates these; upstream services continue them.
 
 use crate::runtime::{now_ms, random_array};
-use nno_core::{request_id, trace::TraceParent, Service};
-use worker::Request;
+use nno_core::{request_id, routing::split_url, trace::TraceParent, Service};
+use worker::{web_sys, Request};
 
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -18,15 +18,22 @@ pub struct RequestContext {
 
 impl RequestContext {
     pub fn from_request(req: &Request, service: Service) -> RequestContext {
+        RequestContext::from_raw(req.inner(), service)
+    }
+
+    /// From the runtime's request object directly (the gateway's hot path avoids the
+    /// workers-rs wrapper).
+    pub fn from_raw(req: &web_sys::Request, service: Service) -> RequestContext {
         let headers = req.headers();
         let incoming_id = headers.get(request_id::HEADER).ok().flatten();
         let incoming_trace = headers.get(nno_core::trace::HEADER).ok().flatten();
+        let url = req.url();
         RequestContext {
             service,
             request_id: request_id::choose(incoming_id.as_deref(), random_array::<16>),
             trace: TraceParent::continue_or_start(incoming_trace.as_deref(), random_array()),
-            method: req.method().to_string(),
-            path: req.path(),
+            method: req.method(),
+            path: split_url(&url).0.to_string(),
             started_ms: now_ms(),
         }
     }

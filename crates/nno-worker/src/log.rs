@@ -2,33 +2,24 @@
 //! `wrangler tail` index. Never log secrets, tokens, cookies or bodies.
 
 use crate::context::RequestContext;
-use serde_json::{json, Map, Value};
+use nno_core::log::RequestLog;
+use serde_json::{json, Value};
 
-/// The line written once per request.
-pub fn request_line(
-    service: &str,
-    env: &str,
-    ctx: &RequestContext,
-    status: u16,
-    extra: Map<String, Value>,
-) -> String {
-    let mut line = json!({
-        "level": if status >= 500 { "error" } else if status >= 400 { "warn" } else { "info" },
-        "msg": "request",
-        "service": service,
-        "env": env,
-        "requestId": ctx.request_id,
-        "traceId": ctx.trace.trace_id,
-        "spanId": ctx.trace.parent_id,
-        "method": ctx.method,
-        "path": ctx.path,
-        "status": status,
-        "durationMs": ctx.elapsed_ms(),
-    });
-    if let Value::Object(fields) = &mut line {
-        fields.extend(extra);
-    }
-    line.to_string()
+/// Writes the line every request ends with.
+pub fn request(ctx: &RequestContext, env: &str, status: u16, upstream: Option<&str>) {
+    let line = RequestLog {
+        service: ctx.service.name(),
+        env,
+        request_id: &ctx.request_id,
+        trace_id: &ctx.trace.trace_id,
+        span_id: &ctx.trace.parent_id,
+        method: &ctx.method,
+        path: &ctx.path,
+        status,
+        duration_ms: ctx.elapsed_ms(),
+        upstream,
+    };
+    emit(&line.to_json());
 }
 
 pub fn emit(line: &str) {

@@ -7,7 +7,7 @@ use crate::{config, health, log, respond, ApiResult};
 use nno_core::health::{Check, HealthReport};
 use nno_core::routing::{health_probe, HealthProbe};
 use nno_core::{ApiError, Service};
-use serde_json::{json, Map};
+use serde_json::json;
 use std::future::Future;
 use worker::{Env, Method, Request, Response};
 
@@ -49,13 +49,7 @@ where
     let _ = response
         .headers_mut()
         .set(nno_core::trace::RESPONSE_HEADER, &ctx.trace.header_value());
-    log::emit(&log::request_line(
-        spec.service.name(),
-        environment.as_str(),
-        &ctx,
-        response.status_code(),
-        Map::new(),
-    ));
+    log::request(&ctx, environment.as_str(), response.status_code(), None);
     Ok(response)
 }
 

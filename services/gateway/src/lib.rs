@@ -4,89 +4,86 @@
 //! answered here, before anything else); `/health`; prefix routing to an upstream
 //! through its service binding (`nno_core::routing::ROUTES`); one JSON log line.
 //! Every error, including unknown routes and failing upstreams, is the JSON envelope.
+//!
+//! This is the hot path of every API call, so it works on the runtime's own request and
+//! response objects instead of the workers-rs wrappers, and passes an upstream's
+//! response through untouched whenever it already carries everything the client needs.
 
 mod config;
 mod health;
+mod outgoing;
 mod proxy;
 
 use nno_core::cors::CorsDecision;
-use nno_core::{ApiError, ErrorCode, Service};
+use nno_core::{routing, ApiError, ErrorCode, Service};
 use nno_worker::{log, respond, RequestContext};
-use serde_json::{Map, Value};
-use worker::{event, Context, Env, Request, Response, Result};
+use outgoing::Outgoing;
+use worker::{event, web_sys, Context, Env, Response, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
     nno_worker::runtime::install_panic_hook();
-    let ctx = RequestContext::from_request(&req, Service::Gateway);
+    let ctx = RequestContext::from_raw(&req, Service::Gateway);
     let config = config::get(&env);
     let headers = req.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
-    let origin = header("origin");
     let cors = config.cors.decide(
-        origin.as_deref(),
+        header("origin").as_deref(),
         &ctx.method,
         header("access-control-request-method").as_deref(),
         header("access-control-request-headers").as_deref(),
     );
 
-    let mut log_fields = Map::new();
-    let mut response = match &cors {
-        CorsDecision::Preflight(_) => Response::empty()
-            .map(|r| r.with_status(204))
-            .unwrap_or_else(|_| respond::error(&ApiError::internal(), &ctx.request_id)),
-        CorsDecision::PreflightDenied(why) => respond::error(
-            &ApiError::new(
+    let (outgoing, upstream) = match &cors {
+        CorsDecision::Preflight(_) => (
+            Outgoing::Own(Response::empty()?.with_status(204).into()),
+            None,
+        ),
+        CorsDecision::PreflightDenied(why) => {
+            let err = ApiError::new(
                 ErrorCode::CorsOriginDenied,
                 format!("CORS preflight refused: {why}"),
-            ),
-            &ctx.request_id,
-        ),
-        _ => route(req, &env, &ctx, &config, &mut log_fields).await,
-    };
-
-    if let CorsDecision::Allowed(h) | CorsDecision::Preflight(h) = &cors {
-        let out = response.headers_mut();
-        for (name, value) in h {
-            let _ = out.set(name, value);
+            );
+            (
+                Outgoing::Own(respond::error(&err, &ctx.request_id).into()),
+                None,
+            )
         }
-    }
-    let out = response.headers_mut();
-    let _ = out.set(nno_core::request_id::HEADER, &ctx.request_id);
-    // Keep an upstream's `traceresponse` (the deepest span); else report our own.
-    if !out.has(nno_core::trace::RESPONSE_HEADER).unwrap_or(false) {
-        let _ = out.set(nno_core::trace::RESPONSE_HEADER, &ctx.trace.header_value());
-    }
-    log::emit(&log::request_line(
-        Service::Gateway.name(),
-        config.environment.as_str(),
+        _ => route(req, &env, &ctx, &config).await,
+    };
+    let response = outgoing.finish(&ctx, &cors);
+    log::request(
         &ctx,
-        response.status_code(),
-        log_fields,
-    ));
+        config.environment.as_str(),
+        response.status(),
+        upstream.map(Service::name),
+    );
     Ok(response)
 }
 
 async fn route(
-    req: Request,
+    req: web_sys::Request,
     env: &Env,
     ctx: &RequestContext,
     config: &config::GatewayConfig,
-    log_fields: &mut Map<String, Value>,
-) -> Response {
+) -> (Outgoing, Option<Service>) {
+    let own = |r: Response| Outgoing::Own(r.into());
     match ctx.path.as_str() {
-        "/health" => health::report(env, ctx, config).await,
-        "/health/live" => health::live(ctx, config),
-        path => match nno_core::routing::resolve(path) {
+        "/health" => (own(health::report(env, ctx, config).await), None),
+        "/health/live" => (own(health::live(ctx, config)), None),
+        path => match routing::resolve(path) {
             Some(resolved) => {
-                log_fields.insert("upstream".into(), resolved.route.service.name().into());
-                proxy::forward(req, env, ctx, &resolved).await
+                let service = resolved.route.service;
+                (
+                    proxy::forward(req, env, ctx, &resolved).await,
+                    Some(service),
+                )
             }
-            None => respond::error(
-                &ApiError::new(ErrorCode::NotFound, format!("no route for {}", ctx.path))
-                    .with_details(serde_json::json!({ "path": ctx.path })),
-                &ctx.request_id,
-            ),
+            None => {
+                let err = ApiError::new(ErrorCode::NotFound, format!("no route for {path}"))
+                    .with_details(serde_json::json!({ "path": path }));
+                (own(respond::error(&err, &ctx.request_id)), None)
+            }
         },
     }
 }
