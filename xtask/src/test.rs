@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test the project has, in one command.
 //!
-//! 1. native unit tests of the whole workspace (end-to-end crate excluded);
+//! 1. `cargo fmt --check` and clippy with warnings denied, then the native unit tests
+//!    of the whole workspace (end-to-end crate excluded);
 //! 2. `wrangler deploy --dry-run` of every service in both environments;
 //! 3. the end-to-end suite against the real Workers on workerd: a full local platform
 //!    (fresh D1/KV/Queue state, migrations applied) and a gateway started alone, whose
@@ -20,6 +21,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let root = util::repo_root();
     let tools = toolchain::ensure(&root)?;
+
+    step("format and lint (cargo fmt --check, clippy -D warnings)");
+    util::run(Cmd::new("cargo").args(["fmt", "--all", "--", "--check"]).dir(&root))?;
+    util::run(Cmd::new("cargo")
+        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .dir(&root))?;
 
     step("unit tests");
     util::run(

@@ -67,7 +67,7 @@ fn tools_dir() -> PathBuf {
 /// Makes sure everything is installed; returns where it is. Fast when nothing is missing.
 pub fn ensure(root: &Path) -> Result<Toolchain, String> {
     check_lockfile_pin(root)?;
-    ensure_wasm_target()?;
+    ensure_rust_parts()?;
     let worker_build =
         ensure_cargo_tool("worker-build", WORKER_BUILD_VERSION, "worker-build", true)?;
     let wasm_bindgen = ensure_cargo_tool(
@@ -103,13 +103,21 @@ fn check_lockfile_pin(root: &Path) -> Result<(), String> {
     }
 }
 
-fn ensure_wasm_target() -> Result<(), String> {
+/// The wasm32 target, and rustfmt and clippy for the lint step of `cargo xtask test`.
+fn ensure_rust_parts() -> Result<(), String> {
     let installed = util::output(Cmd::new("rustup").args(["target", "list", "--installed"]))?;
-    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
-        return Ok(());
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        util::step(&format!("installing the {WASM_TARGET} target"));
+        run(Cmd::new("rustup").args(["target", "add", WASM_TARGET]))?;
     }
-    util::step(&format!("installing the {WASM_TARGET} target"));
-    run(Cmd::new("rustup").args(["target", "add", WASM_TARGET]))
+    let components = util::output(Cmd::new("rustup").args(["component", "list", "--installed"]))?;
+    for c in ["rustfmt", "clippy"] {
+        if !components.lines().any(|l| l.starts_with(c)) {
+            util::step(&format!("installing the {c} component"));
+            run(Cmd::new("rustup").args(["component", "add", c]))?;
+        }
+    }
+    Ok(())
 }
 
 fn ensure_cargo_tool(

@@ -78,3 +78,56 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Create {
+        name: String,
+        size: u32,
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        assert!(check_content_type("application/json").is_ok());
+        assert!(check_content_type("Application/JSON; charset=utf-8").is_ok());
+        for bad in ["", "text/plain", "application/jsonp", "multipart/form-data"] {
+            assert_eq!(check_content_type(bad).unwrap_err().code, ErrorCode::UnsupportedMediaType);
+        }
+    }
+
+    #[test]
+    fn size_limit_is_inclusive() {
+        assert!(check_size(10, 10).is_ok());
+        let err = check_size(11, 10).unwrap_err();
+        assert_eq!(err.code, ErrorCode::PayloadTooLarge);
+        assert_eq!(err.status(), 413);
+        assert_eq!(err.details["limit"], 10);
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_shape_errors_422() {
+        let ok: Create = parse_json(br#"{"name":"a","size":1}"#).unwrap();
+        assert_eq!(ok, Create { name: "a".into(), size: 1 });
+
+        let syntax = parse_json::<Create>(b"{\"name\": ").unwrap_err();
+        assert_eq!(syntax.code, ErrorCode::InvalidJson);
+        assert_eq!(syntax.status(), 400);
+
+        for shape in [
+            &br#"{"name":"a","size":"big"}"#[..],
+            br#"{"name":"a"}"#,
+            br#"{"name":"a","size":1,"admin":true}"#,
+            br#"[1,2]"#,
+        ] {
+            let e = parse_json::<Create>(shape).unwrap_err();
+            assert_eq!(e.code, ErrorCode::ValidationFailed, "{}", String::from_utf8_lossy(shape));
+            assert_eq!(e.status(), 422);
+            assert!(e.details["line"].is_number());
+        }
+    }
+}
