@@ -22,6 +22,7 @@ const ROUTE_UPSTREAM: &str = "/health/live";
 const ROUTE_GATEWAY: &str = "/api/v1/billing/health/live";
 
 struct BenchOptions {
+    latency_requests: usize,
     requests: usize,
     concurrency: usize,
     rounds: usize,
@@ -91,68 +92,117 @@ pub fn run(args: &[String]) -> Result<(), String> {
         running.push(p);
     }
 
-    step(&format!(
-        "load: {} rounds x {} requests per target, {} connections, keep-alive",
-        opts.rounds, opts.requests, opts.concurrency
-    ));
     for (p, (_, _, route)) in running.iter().zip(&setups) {
         load::run(p.port, route, 300, opts.concurrency)?; // warm-up: JIT, isolates, pools
     }
-    let mut lat: [Vec<u64>; 3] = Default::default();
-    let mut secs = [0f64; 3];
-    let mut errors = [0usize; 3];
-    for _ in 0..opts.rounds {
-        for (i, (p, (_, _, route))) in running.iter().zip(&setups).enumerate() {
-            let r = load::run(p.port, route, opts.requests, opts.concurrency)?;
+    // Latency is measured one request at a time, where it is the cost of a request and
+    // not time spent queueing behind the others; throughput with `concurrency`
+    // connections, where the runtime is saturated. Both at the same load for all three.
+    let latency = phase(&running, &setups, opts.latency_requests, 1, opts.rounds)?;
+    let throughput = phase(
+        &running,
+        &setups,
+        opts.requests,
+        opts.concurrency,
+        opts.rounds,
+    )?;
+    drop(running);
+
+    println!("\nGateway overhead on the local runtime (route: GET {ROUTE_GATEWAY})");
+    for (title, m) in [
+        (
+            format!(
+                "latency: 1 connection, {} rounds x {} requests",
+                opts.rounds, opts.latency_requests
+            ),
+            &latency,
+        ),
+        (
+            format!(
+                "throughput: {} connections, {} rounds x {} requests",
+                opts.concurrency, opts.rounds, opts.requests
+            ),
+            &throughput,
+        ),
+    ] {
+        println!("\n  {title}");
+        println!(
+            "  {:<24} {:>9} {:>9} {:>11} {:>7}",
+            "target", "p50 ms", "p99 ms", "req/s", "errors"
+        );
+        for (i, r) in m.iter().enumerate() {
+            println!(
+                "  {:<24} {:>9.3} {:>9.3} {:>11.0} {:>7}",
+                setups[i].0, r.p50, r.p99, r.rps, r.errors
+            );
+        }
+    }
+    let hop = latency[1].p50 - latency[0].p50;
+    let overhead = latency[2].p50 - latency[1].p50;
+    let ratio = throughput[2].rps / throughput[1].rps * 100.0;
+    println!();
+    println!("  service-binding hop (b - a), p50:     {hop:+.3} ms");
+    println!(
+        "  gateway over the floor (c - b), p50:  {overhead:+.3} ms   budget <= +0.500 ms  {}",
+        if overhead <= 0.5 { "ok" } else { "OVER" }
+    );
+    println!(
+        "  gateway throughput vs the floor:      {ratio:.1} %     budget >= 90 %       {}",
+        if ratio >= 90.0 { "ok" } else { "UNDER" }
+    );
+    println!(
+        "  Worker sizes: {}",
+        if over == 0 {
+            "every Worker within 512 KiB gzipped".to_string()
+        } else {
+            format!("{over} Worker(s) over budget")
+        }
+    );
+    Ok(())
+}
+
+struct Measured {
+    p50: f64,
+    p99: f64,
+    rps: f64,
+    errors: usize,
+}
+
+/// Runs `rounds` rounds; in each, every target in turn gets `requests` requests.
+fn phase(
+    running: &[platform::Platform],
+    setups: &[(&str, Vec<&str>, &str)],
+    requests: usize,
+    concurrency: usize,
+    rounds: usize,
+) -> Result<Vec<Measured>, String> {
+    step(&format!(
+        "load: {rounds} rounds x {requests} requests per target, {concurrency} connection(s)"
+    ));
+    let mut lat: Vec<Vec<u64>> = vec![Vec::new(); running.len()];
+    let mut secs = vec![0f64; running.len()];
+    let mut errors = vec![0usize; running.len()];
+    for _ in 0..rounds {
+        for (i, (p, (_, _, route))) in running.iter().zip(setups).enumerate() {
+            let r = load::run(p.port, route, requests, concurrency)?;
             secs[i] += r.elapsed.as_secs_f64();
             errors[i] += r.errors;
             lat[i].extend(r.latencies_us);
         }
     }
-    drop(running);
-
-    println!("\nGateway overhead on the local runtime (route: GET {ROUTE_GATEWAY})");
-    println!(
-        "  {:<24} {:>9} {:>9} {:>11} {:>7}",
-        "target", "p50 ms", "p99 ms", "req/s", "errors"
-    );
-    let mut p50 = [0f64; 3];
-    let mut rps = [0f64; 3];
-    for i in 0..3 {
-        lat[i].sort_unstable();
-        p50[i] = percentile(&lat[i], 0.50);
-        rps[i] = lat[i].len() as f64 / secs[i];
-        println!(
-            "  {:<24} {:>9.3} {:>9.3} {:>11.0} {:>7}",
-            setups[i].0,
-            p50[i],
-            percentile(&lat[i], 0.99),
-            rps[i],
-            errors[i]
-        );
-    }
-    let hop = p50[1] - p50[0];
-    let overhead = p50[2] - p50[1];
-    let ratio = rps[2] / rps[1] * 100.0;
-    println!();
-    println!("  service-binding hop (b - a), p50:  {hop:+.3} ms");
-    println!(
-        "  gateway over the floor (c - b), p50: {overhead:+.3} ms   budget <= 0.500 ms   {}",
-        if overhead <= 0.5 { "ok" } else { "OVER" }
-    );
-    println!(
-        "  gateway throughput vs the floor:     {ratio:.1} %     budget >= 90 %      {}",
-        if ratio >= 90.0 { "ok" } else { "UNDER" }
-    );
-    println!(
-        "  size budget: {}",
-        if over == 0 {
-            "every Worker within 512 KiB gzipped".to_string()
-        } else {
-            format!("{over} Worker(s) over")
-        }
-    );
-    Ok(())
+    Ok(lat
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut l)| {
+            l.sort_unstable();
+            Measured {
+                p50: percentile(&l, 0.50),
+                p99: percentile(&l, 0.99),
+                rps: l.len() as f64 / secs[i],
+                errors: errors[i],
+            }
+        })
+        .collect())
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
@@ -163,6 +213,7 @@ fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
 
 fn parse(args: &[String]) -> Result<BenchOptions, String> {
     let mut o = BenchOptions {
+        latency_requests: 500,
         requests: 2000,
         concurrency: 8,
         rounds: 5,
@@ -176,12 +227,13 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
                 .ok_or(format!("{a} needs a positive number"))
         };
         match a.as_str() {
+            "--latency-requests" => o.latency_requests = num()?,
             "--requests" => o.requests = num()?,
             "--concurrency" => o.concurrency = num()?,
             "--rounds" => o.rounds = num()?,
             other => {
                 return Err(format!(
-                    "unknown option {other} (--requests N, --concurrency N, --rounds N)"
+                    "unknown option {other} (--latency-requests N, --requests N, --concurrency N, --rounds N)"
                 ))
             }
         }

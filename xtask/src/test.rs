@@ -23,10 +23,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let tools = toolchain::ensure(&root)?;
 
     step("format and lint (cargo fmt --check, clippy -D warnings)");
-    util::run(Cmd::new("cargo").args(["fmt", "--all", "--", "--check"]).dir(&root))?;
-    util::run(Cmd::new("cargo")
-        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
-        .dir(&root))?;
+    util::run(
+        Cmd::new("cargo")
+            .args(["fmt", "--all", "--", "--check"])
+            .dir(&root),
+    )?;
+    util::run(
+        Cmd::new("cargo")
+            .args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .dir(&root),
+    )?;
 
     step("unit tests");
     util::run(

@@ -96,7 +96,10 @@ mod tests {
         assert!(check_content_type("application/json").is_ok());
         assert!(check_content_type("Application/JSON; charset=utf-8").is_ok());
         for bad in ["", "text/plain", "application/jsonp", "multipart/form-data"] {
-            assert_eq!(check_content_type(bad).unwrap_err().code, ErrorCode::UnsupportedMediaType);
+            assert_eq!(
+                check_content_type(bad).unwrap_err().code,
+                ErrorCode::UnsupportedMediaType
+            );
         }
     }
 
@@ -112,7 +115,13 @@ mod tests {
     #[test]
     fn syntax_errors_are_400_and_shape_errors_422() {
         let ok: Create = parse_json(br#"{"name":"a","size":1}"#).unwrap();
-        assert_eq!(ok, Create { name: "a".into(), size: 1 });
+        assert_eq!(
+            ok,
+            Create {
+                name: "a".into(),
+                size: 1
+            }
+        );
 
         let syntax = parse_json::<Create>(b"{\"name\": ").unwrap_err();
         assert_eq!(syntax.code, ErrorCode::InvalidJson);
@@ -125,7 +134,12 @@ mod tests {
             br#"[1,2]"#,
         ] {
             let e = parse_json::<Create>(shape).unwrap_err();
-            assert_eq!(e.code, ErrorCode::ValidationFailed, "{}", String::from_utf8_lossy(shape));
+            assert_eq!(
+                e.code,
+                ErrorCode::ValidationFailed,
+                "{}",
+                String::from_utf8_lossy(shape)
+            );
             assert_eq!(e.status(), 422);
             assert!(e.details["line"].is_number());
         }

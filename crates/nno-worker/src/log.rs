@@ -19,11 +19,30 @@ pub fn request(ctx: &RequestContext, env: &str, status: u16, upstream: Option<&s
         duration_ms: ctx.elapsed_ms(),
         upstream,
     };
-    emit(&line.to_json());
+    let text = line.to_json();
+    match line.level() {
+        "error" => worker::console_error!("{text}"),
+        "warn" => worker::console_warn!("{text}"),
+        _ => console::info(&text),
+    }
 }
 
+/// Writes a line at `console.log` level.
 pub fn emit(line: &str) {
     worker::console_log!("{line}");
+}
+
+mod console {
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    // `console.info` rather than `console.log`: the level travels with the line into
+    // Workers Logs, and the local runtime prints info lines without trying to
+    // source-map them, which is most of what a log line costs under `wrangler dev`.
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = console)]
+        pub fn info(line: &str);
+    }
 }
 
 /// A log line outside a request (queue batches, start-up problems).
