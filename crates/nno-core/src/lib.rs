@@ -5,6 +5,7 @@
 //! runtime, tests use fixed bytes.
 
 pub mod cors;
+pub mod encoding;
 pub mod environment;
 pub mod error;
 pub mod health;

@@ -19,7 +19,7 @@ pub fn generate(random: [u8; 16]) -> String {
     let mut b = random;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
+    let h = crate::encoding::hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
@@ -36,16 +36,6 @@ pub fn choose(incoming: Option<&str>, random: impl FnOnce() -> [u8; 16]) -> Stri
         Some(id) if is_acceptable(id) => id.to_string(),
         _ => generate(random()),
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 0x0f) as usize] as char);
-    }
-    s
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! W3C Trace Context (`traceparent`): keep the caller's trace id and start a new span
 //! for each hop; start a new trace when the header is absent or malformed.
 
-use crate::request_id::hex;
+use crate::encoding::hex;
 
 pub const HEADER: &str = "traceparent";
 /// Trace Context Level 2 response header: the span that served the request.

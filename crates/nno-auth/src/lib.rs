@@ -1,0 +1,7 @@
+//! Authentication primitives shared by the gateway and IAM. Pure Rust: no `worker`
+//! dependency, unit-tested natively against published test vectors.
+
+pub mod caller;
+pub mod ct;
+pub mod password;
+pub mod totp;
