@@ -84,17 +84,51 @@ impl Drop for Platform {
 }
 
 /// Copies each service's `.dev.vars.example` to `.dev.vars` where that is missing, so
-/// a fresh clone runs with local settings and placeholder secrets.
+/// a fresh clone runs with local settings and placeholder secrets. An existing
+/// `.dev.vars` keeps its values and only gains the keys the example added since.
 pub fn ensure_dev_vars(root: &Path) -> Result<(), String> {
     for s in SERVICES {
         let dir = crate_dir(root, s);
         let vars = dir.join(".dev.vars");
-        if !vars.exists() {
-            fs::copy(dir.join(".dev.vars.example"), &vars)
-                .map_err(|e| format!("{}: {e}", vars.display()))?;
+        let example =
+            fs::read_to_string(dir.join(".dev.vars.example")).map_err(|e| e.to_string())?;
+        let current = fs::read_to_string(&vars).unwrap_or_default();
+        let missing: Vec<&str> = example
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter(|l| {
+                l.split_once('=')
+                    .is_some_and(|(k, _)| dev_var(&current, k.trim()).is_none())
+            })
+            .collect();
+        if missing.is_empty() {
+            continue;
         }
+        let mut text = current;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        if !text.is_empty() {
+            text.push_str("# added from .dev.vars.example by cargo xtask\n");
+        }
+        let addition = if text.is_empty() {
+            example.clone()
+        } else {
+            missing.join("\n") + "\n"
+        };
+        text.push_str(&addition);
+        fs::write(&vars, text).map_err(|e| format!("{}: {e}", vars.display()))?;
     }
     Ok(())
+}
+
+/// The value of `key` in a `.dev.vars` text.
+pub fn dev_var(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().trim_matches('"').to_string())
 }
 
 /// Applies every D1 migration to the local state in `persist_dir`.
@@ -168,4 +202,19 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
         child,
         port: opts.port,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dev_var;
+
+    #[test]
+    fn reads_dev_vars_values() {
+        let text = "# comment\nA=1\n  B = two \nC=\"quoted\"\n#D=hidden\n";
+        assert_eq!(dev_var(text, "A").as_deref(), Some("1"));
+        assert_eq!(dev_var(text, "B").as_deref(), Some("two"));
+        assert_eq!(dev_var(text, "C").as_deref(), Some("quoted"));
+        assert_eq!(dev_var(text, "D"), None);
+        assert_eq!(dev_var(text, "E"), None);
+    }
 }

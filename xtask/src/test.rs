@@ -4,8 +4,9 @@
 //!    of the whole workspace (end-to-end crate excluded);
 //! 2. `wrangler deploy --dry-run` of every service in both environments;
 //! 3. the end-to-end suite against the real Workers on workerd: a full local platform
-//!    (fresh D1/KV/Queue state, migrations applied) and a gateway started alone, whose
-//!    upstreams are unreachable; both on free ports.
+//!    (fresh D1/KV/Queue state, migrations applied), a gateway started alone, whose
+//!    upstreams are unreachable, and registry started alone, reached around the
+//!    gateway; all on free ports.
 
 use crate::build::{self, crate_dir, SERVICES, SKIP_ENV};
 use crate::platform::{self, Options, Platform};
@@ -115,13 +116,33 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
             log_file: Some(iso_log.clone()),
         },
     )?;
+    // Registry alone on its own port: what a client reaching a service directly, around
+    // the gateway, would see.
+    let direct_log = work.join("direct-registry.log");
+    let direct = platform::start(
+        root,
+        tools,
+        &Options {
+            workers: vec!["registry".into()],
+            port: util::free_port()?,
+            persist_dir: work.join("direct-state"),
+            registry_dir: work.join("direct-registry"),
+            log_file: Some(direct_log.clone()),
+        },
+    )?;
     let ready = util::wait_for_ok(full.port, "/health", Duration::from_secs(120))
-        .and_then(|_| util::wait_for_ok(iso.port, "/health/live", Duration::from_secs(60)));
+        .and_then(|_| util::wait_for_ok(iso.port, "/health/live", Duration::from_secs(60)))
+        .and_then(|_| util::wait_for_ok(direct.port, "/health/live", Duration::from_secs(60)));
     if let Err(e) = ready {
-        show_log(&full_log);
-        show_log(&iso_log);
+        for log in [&full_log, &iso_log, &direct_log] {
+            show_log(log);
+        }
         return Err(e);
     }
+    let gateway_vars = std::fs::read_to_string(crate_dir(root, "gateway").join(".dev.vars"))
+        .map_err(|e| e.to_string())?;
+    let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
+        .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
 
     step("end-to-end suite");
     let result = util::run(
@@ -129,12 +150,14 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
             .args(["test", "-p", "e2e"])
             .env("NNO_E2E_GATEWAY", platform_url(&full))
             .env("NNO_E2E_ISOLATED_GATEWAY", platform_url(&iso))
+            .env("NNO_E2E_DIRECT_REGISTRY", platform_url(&direct))
+            .env("NNO_E2E_SERVICE_KEY", service_key)
             .dir(root),
     );
     if result.is_err() {
         show_log(&full_log);
     }
-    drop((full, iso));
+    drop((full, iso, direct));
     result
 }
 

@@ -16,6 +16,22 @@ pub fn isolated_gateway() -> String {
     url_from_env("NNO_E2E_ISOLATED_GATEWAY")
 }
 
+/// Registry started alone: reached directly, around the gateway.
+pub fn direct_registry() -> String {
+    url_from_env("NNO_E2E_DIRECT_REGISTRY")
+}
+
+/// The local gateway's service key (`AUTH_API_KEY`).
+pub fn service_key() -> String {
+    url_from_env("NNO_E2E_SERVICE_KEY")
+}
+
+/// `("authorization", "Bearer <service key>")`, leaked so tests can use `&[(&str, &str)]`.
+pub fn service_auth() -> (&'static str, &'static str) {
+    let value: &'static str = Box::leak(format!("Bearer {}", service_key()).into_boxed_str());
+    ("authorization", value)
+}
+
 fn url_from_env(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: the end-to-end suite runs through `cargo xtask test`, which starts the platform")

@@ -1,7 +1,7 @@
 //! The gateway, driven over HTTP on the running local platform: routing and rewriting,
 //! health, CORS, request ids and trace context, and errors as the envelope.
 
-use e2e::{gateway, get, isolated_gateway, send};
+use e2e::{gateway, get, isolated_gateway, send, service_auth};
 use nno_core::routing::ROUTES;
 use nno_core::Service;
 use serde_json::Value;
@@ -109,7 +109,10 @@ fn each_prefix_reaches_the_right_service_with_the_rewritten_path() {
         ),
     ];
     for (path, service, upstream_path) in cases {
-        let r = get(&format!("{}{path}?page=2&q=a%20b", gateway()), &[]);
+        let r = get(
+            &format!("{}{path}?page=2&q=a%20b", gateway()),
+            &[service_auth()],
+        );
         // No service has routes here yet: its 404 envelope shows what it received.
         assert_eq!(r.status, 404, "{path}: {}", r.body);
         let v = r.envelope("NOT_FOUND");
@@ -130,7 +133,7 @@ fn methods_and_bodies_pass_through() {
     let r = send(
         "POST",
         &format!("{}/api/v1/platforms/abcdefghij/things", gateway()),
-        &[("content-type", "application/json")],
+        &[("content-type", "application/json"), service_auth()],
         Some(body),
     );
     assert_eq!(r.status, 404, "{}", r.body);
@@ -148,7 +151,7 @@ fn unknown_routes_get_a_404_envelope() {
         "/api/v1/iamx/auth",
         "/API/v1/iam/auth",
     ] {
-        let r = get(&format!("{}{path}", gateway()), &[]);
+        let r = get(&format!("{}{path}", gateway()), &[service_auth()]);
         assert_eq!(r.status, 404, "{path}");
         let v = r.envelope("NOT_FOUND");
         assert_eq!(v["error"]["details"]["path"], path);
@@ -163,7 +166,7 @@ fn unknown_routes_get_a_404_envelope() {
 fn request_id_is_honoured_echoed_and_passed_upstream() {
     let r = get(
         &format!("{}/api/v1/stacks/none/x", gateway()),
-        &[("x-request-id", "e2e-req-0001")],
+        &[("x-request-id", "e2e-req-0001"), service_auth()],
     );
     assert_eq!(r.header("x-request-id"), Some("e2e-req-0001"));
     // The envelope here was written by stack-registry: it saw the same id.
@@ -293,8 +296,9 @@ fn cors_headers_only_for_allowed_origins_on_actual_requests() {
     assert_eq!(other.header("access-control-allow-origin"), None);
     let upstream = get(
         &format!("{}/api/v1/stacks/x", gateway()),
-        &[("origin", ALLOWED)],
+        &[("origin", ALLOWED), service_auth()],
     );
+    assert_eq!(upstream.status, 404, "{}", upstream.body);
     assert_eq!(
         upstream.header("access-control-allow-origin"),
         Some(ALLOWED),

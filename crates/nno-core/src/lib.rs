@@ -4,6 +4,7 @@
 //! Randomness is always passed in as bytes: the Worker glue draws them from the JS
 //! runtime, tests use fixed bytes.
 
+pub mod access;
 pub mod cors;
 pub mod encoding;
 pub mod environment;

@@ -14,6 +14,8 @@ pub struct RequestContext {
     pub method: String,
     pub path: String,
     pub started_ms: f64,
+    /// The identity the calling service vouched for (JSON), once verified.
+    pub identity: Option<String>,
 }
 
 impl RequestContext {
@@ -35,6 +37,7 @@ impl RequestContext {
             method: req.method(),
             path: split_url(&url).0.to_string(),
             started_ms: now_ms(),
+            identity: None,
         }
     }
 

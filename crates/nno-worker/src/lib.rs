@@ -2,6 +2,7 @@
 //! wraps it around the workers-rs types.
 
 pub mod body;
+pub mod caller;
 pub mod client;
 pub mod config;
 pub mod context;

@@ -3,7 +3,7 @@
 //! and its route handler.
 
 use crate::context::RequestContext;
-use crate::{config, health, log, respond, ApiResult};
+use crate::{caller, config, health, log, respond, ApiResult};
 use nno_core::health::{Check, HealthReport};
 use nno_core::routing::{health_probe, HealthProbe};
 use nno_core::{ApiError, Service};
@@ -34,7 +34,7 @@ where
     Fut: Future<Output = ApiResult>,
 {
     console_error_panic_hook::set_once();
-    let ctx = RequestContext::from_request(&req, spec.service);
+    let mut ctx = RequestContext::from_request(&req, spec.service);
     let environment = config::environment(&env);
     let probe = match req.method() {
         Method::Get | Method::Head => health_probe(spec.service, &ctx.path),
@@ -42,7 +42,14 @@ where
     };
     let result = match probe {
         Some(probe) => Ok(health_response(&env, spec, environment.as_str(), probe, &ctx).await),
-        None => handler(req, env, ctx.clone()).await,
+        // Everything but health checks must come from the gateway or another service.
+        None => match caller::verify(req.headers(), &env, &ctx) {
+            Ok(identity) => {
+                ctx.identity = Some(identity);
+                handler(req, env, ctx.clone()).await
+            }
+            Err(e) => Err(e),
+        },
     };
     let mut response = result.unwrap_or_else(|err| respond::error(&err, &ctx.request_id));
     // W3C `traceresponse`: this hop's span, so callers can see the trace continued.

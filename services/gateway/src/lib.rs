@@ -9,6 +9,7 @@
 //! response objects instead of the workers-rs wrappers, and passes an upstream's
 //! response through untouched whenever it already carries everything the client needs.
 
+mod auth;
 mod config;
 mod health;
 mod outgoing;
@@ -69,21 +70,30 @@ async fn route(
 ) -> (Outgoing, Option<Service>) {
     let own = |r: Response| Outgoing::Own(r.into());
     match ctx.path.as_str() {
-        "/health" => (own(health::report(env, ctx, config).await), None),
-        "/health/live" => (own(health::live(ctx, config)), None),
-        path => match routing::resolve(path) {
-            Some(resolved) => {
-                let service = resolved.route.service;
-                (
-                    proxy::forward(req, env, ctx, &resolved).await,
-                    Some(service),
-                )
-            }
-            None => {
-                let err = ApiError::new(ErrorCode::NotFound, format!("no route for {path}"))
-                    .with_details(serde_json::json!({ "path": path }));
-                (own(respond::error(&err, &ctx.request_id)), None)
-            }
-        },
+        "/health" => return (own(health::report(env, ctx, config).await), None),
+        "/health/live" => return (own(health::live(ctx, config)), None),
+        _ => {}
+    }
+    // Credentials before routing: an unauthenticated caller learns nothing about which
+    // paths exist.
+    let identity = match auth::authenticate(&req.headers(), &ctx.path, config) {
+        Ok(identity) => identity,
+        Err(err) => {
+            let response: web_sys::Response = respond::error(&err, &ctx.request_id).into();
+            let _ = response.headers().set("www-authenticate", "Bearer");
+            return (Outgoing::Own(response), None);
+        }
+    };
+    match routing::resolve(&ctx.path) {
+        Some(resolved) => {
+            let service = resolved.route.service;
+            let out = proxy::forward(req, env, ctx, &resolved, identity, config).await;
+            (out, Some(service))
+        }
+        None => {
+            let err = ApiError::new(ErrorCode::NotFound, format!("no route for {}", ctx.path))
+                .with_details(serde_json::json!({ "path": ctx.path }));
+            (own(respond::error(&err, &ctx.request_id)), None)
+        }
     }
 }

@@ -1,9 +1,13 @@
 //! Forwarding a request to its upstream through the service binding. The body is
 //! streamed, never buffered; only the URL and the tracing headers change.
 
+use crate::auth::Identity;
+use crate::config::GatewayConfig;
 use crate::outgoing::Outgoing;
+use nno_auth::caller::{IDENTITY_HEADER, SIGNATURE_HEADER};
 use nno_core::routing::{split_url, upstream_failure, Resolved};
 use nno_core::{request_id, trace, ApiError, ErrorCode};
+use nno_worker::caller;
 use nno_worker::runtime::random_array;
 use nno_worker::{respond, RequestContext};
 use serde_json::json;
@@ -16,6 +20,8 @@ pub async fn forward(
     env: &Env,
     ctx: &RequestContext,
     resolved: &Resolved,
+    identity: Identity,
+    config: &GatewayConfig,
 ) -> Outgoing {
     let service = resolved.route.service;
     let fail = |code: ErrorCode, message: String| {
@@ -54,6 +60,26 @@ pub async fn forward(
         trace::HEADER,
         &ctx.trace.child(random_array()).header_value(),
     );
+    // The identity goes upstream signed; whatever identity headers the client sent are
+    // overwritten, and the service key itself never leaves the gateway.
+    let Some(key) = config.internal_key.as_deref() else {
+        return fail(
+            ErrorCode::ServiceUnavailable,
+            format!("{} is not configured on the gateway", caller::SECRET),
+        );
+    };
+    let (id, sig) = caller::sign(
+        key,
+        identity.json(),
+        &ctx.request_id,
+        &ctx.method,
+        &resolved.upstream_path,
+    );
+    let _ = headers.set(IDENTITY_HEADER, &id);
+    let _ = headers.set(SIGNATURE_HEADER, &sig);
+    if identity == Identity::Service {
+        let _ = headers.delete("authorization");
+    }
 
     let binding: &worker_sys::Fetcher = fetcher.as_ref().unchecked_ref();
     let fetched = match binding.fetch(&upstream) {
