@@ -89,6 +89,14 @@ pub fn build_all(root: &Path, tools: &Toolchain, with_passthrough: bool) -> Resu
     build(root, tools, &names)
 }
 
+/// A Worker's wrangler config, as a command-line argument.
+pub fn config_arg(root: &Path, name: &str) -> String {
+    crate_dir(root, name)
+        .join("wrangler.toml")
+        .display()
+        .to_string()
+}
+
 /// The built module of a Worker, for size reports.
 pub fn wasm_path(root: &Path, name: &str) -> PathBuf {
     crate_dir(root, name).join("build/index_bg.wasm")

@@ -1,9 +1,9 @@
 //! `cargo xtask dev` (the local platform) and `cargo xtask deploy`.
 
-use crate::build::{self, crate_dir, SERVICES, SKIP_ENV};
+use crate::build::{self, SERVICES, SKIP_ENV};
 use crate::platform::{self, Options};
 use crate::toolchain;
-use crate::util::{self, step, Cmd};
+use crate::util::{self, step};
 use std::time::Duration;
 
 pub const DEFAULT_PORT: u16 = 8787;
@@ -106,20 +106,10 @@ pub fn deploy(args: &[String]) -> Result<(), String> {
     build::build_all(&root, &tools, false)?;
     for s in platform::WITH_D1 {
         step(&format!("migrating {s} ({env})"));
-        util::run(
-            Cmd::new(tools.wrangler())
-                .args(["d1", "migrations", "apply", "DB", "--remote", "-c"])
-                .arg(
-                    crate_dir(&root, s)
-                        .join("wrangler.toml")
-                        .display()
-                        .to_string(),
-                )
-                .args(env_args.iter().copied())
-                .envs(&tools.wrangler_env())
-                .env("CI", "true")
-                .dir(&root),
-        )?;
+        let config = build::config_arg(&root, s);
+        let mut args = vec!["d1", "migrations", "apply", "DB", "--remote", "-c", &config];
+        args.extend(&env_args);
+        util::run(tools.wrangler_cmd(&root, &args).env("CI", "true"))?;
     }
     // Upstreams before the gateway; registry binds provisioning, billing and iam.
     let order = [
@@ -134,20 +124,10 @@ pub fn deploy(args: &[String]) -> Result<(), String> {
     debug_assert_eq!(order.len(), SERVICES.len());
     for s in order {
         step(&format!("deploying {s} ({env})"));
-        util::run(
-            Cmd::new(tools.wrangler())
-                .args(["deploy", "-c"])
-                .arg(
-                    crate_dir(&root, s)
-                        .join("wrangler.toml")
-                        .display()
-                        .to_string(),
-                )
-                .args(env_args.iter().copied())
-                .envs(&tools.wrangler_env())
-                .env(SKIP_ENV, "1")
-                .dir(&root),
-        )?;
+        let config = build::config_arg(&root, s);
+        let mut args = vec!["deploy", "-c", &config];
+        args.extend(&env_args);
+        util::run(tools.wrangler_cmd(&root, &args).env(SKIP_ENV, "1"))?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use crate::build::{crate_dir, SERVICES, SKIP_ENV};
 use crate::toolchain::Toolchain;
-use crate::util::{self, step, Cmd};
+use crate::util::{self, step};
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,18 @@ pub struct Options {
 }
 
 impl Options {
+    /// One Worker on its own, with its own state and dev registry under `work/<label>*`
+    /// and its log at `work/<label>.log`, on a free port.
+    pub fn alone(worker: &str, work: &Path, label: &str) -> Result<Options, String> {
+        Ok(Options {
+            workers: vec![worker.to_string()],
+            port: util::free_port()?,
+            persist_dir: work.join(format!("{label}-state")),
+            registry_dir: work.join(format!("{label}-registry")),
+            log_file: Some(work.join(format!("{label}.log"))),
+        })
+    }
+
     pub fn all_services(port: u16, persist_dir: PathBuf, log_file: Option<PathBuf>) -> Options {
         Options {
             workers: SERVICES.iter().map(|s| s.to_string()).collect(),
@@ -135,17 +147,20 @@ pub fn dev_var(text: &str, key: &str) -> Option<String> {
 pub fn migrate(root: &Path, tools: &Toolchain, persist_dir: &Path) -> Result<(), String> {
     for s in WITH_D1 {
         step(&format!("applying {s} migrations"));
-        let config = crate_dir(root, s).join("wrangler.toml");
-        let out = util::output(
-            Cmd::new(tools.wrangler())
-                .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
-                .arg(persist_dir.display().to_string())
-                .arg("-c")
-                .arg(config.display().to_string())
-                .envs(&tools.wrangler_env())
-                .env("CI", "true")
-                .dir(root),
-        )?;
+        let persist = persist_dir.display().to_string();
+        let config = crate::build::config_arg(root, s);
+        let args = [
+            "d1",
+            "migrations",
+            "apply",
+            "DB",
+            "--local",
+            "--persist-to",
+            &persist,
+            "-c",
+            &config,
+        ];
+        let out = util::output(tools.wrangler_cmd(root, &args).env("CI", "true"))?;
         let applied = out.lines().filter(|l| l.contains('✅')).count();
         eprintln!("    {applied} applied");
     }
@@ -160,34 +175,35 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
         ));
     }
     let inspector = util::free_port()?;
-    let mut cmd = Cmd::new(tools.wrangler()).arg("dev");
-    for w in &opts.workers {
-        cmd = cmd.arg("-c").arg(
-            crate_dir(root, w)
-                .join("wrangler.toml")
-                .display()
-                .to_string(),
-        );
+    let port = opts.port.to_string();
+    let inspector = inspector.to_string();
+    let persist = opts.persist_dir.display().to_string();
+    let configs: Vec<String> = opts
+        .workers
+        .iter()
+        .map(|w| crate::build::config_arg(root, w))
+        .collect();
+    let mut args = vec!["dev"];
+    for c in &configs {
+        args.extend(["-c", c.as_str()]);
     }
-    cmd = cmd
-        .args(["--ip", "127.0.0.1", "--port"])
-        .arg(opts.port.to_string())
-        .arg("--inspector-port")
-        .arg(inspector.to_string())
-        .arg("--persist-to")
-        .arg(opts.persist_dir.display().to_string())
-        .args([
-            "--local",
-            "--show-interactive-dev-session=false",
-            "--live-reload=false",
-        ])
-        .envs(&tools.wrangler_env())
-        .env(SKIP_ENV, "1")
-        .env(
-            "WRANGLER_REGISTRY_PATH",
-            opts.registry_dir.display().to_string(),
-        )
-        .dir(root);
+    args.extend([
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--inspector-port",
+        &inspector,
+        "--persist-to",
+        &persist,
+        "--local",
+        "--show-interactive-dev-session=false",
+        "--live-reload=false",
+    ]);
+    let cmd = tools.wrangler_cmd(root, &args).env(SKIP_ENV, "1").env(
+        "WRANGLER_REGISTRY_PATH",
+        opts.registry_dir.display().to_string(),
+    );
     let mut command = cmd.command();
     command.process_group(0).stdin(Stdio::null());
     if let Some(log) = &opts.log_file {

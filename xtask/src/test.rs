@@ -70,21 +70,14 @@ fn dry_runs(root: &Path, tools: &Toolchain) -> Result<(), String> {
     let mut count = 0;
     for s in SERVICES {
         for env in [None, Some("stg")] {
-            let mut cmd = Cmd::new(tools.wrangler())
-                .args(["deploy", "--dry-run", "--outdir"])
-                .arg(out.join(s).display().to_string())
-                .arg("-c")
-                .arg(
-                    crate_dir(root, s)
-                        .join("wrangler.toml")
-                        .display()
-                        .to_string(),
-                );
+            let outdir = out.join(s).display().to_string();
+            let config = build::config_arg(root, s);
+            let mut args = vec!["deploy", "--dry-run", "--outdir", &outdir, "-c", &config];
             if let Some(e) = env {
-                cmd = cmd.args(["--env", e]);
+                args.extend(["--env", e]);
             }
             let label = format!("{s} ({})", env.unwrap_or("production"));
-            util::output(cmd.envs(&tools.wrangler_env()).env(SKIP_ENV, "1").dir(root))
+            util::output(tools.wrangler_cmd(root, &args).env(SKIP_ENV, "1"))
                 .map_err(|e| format!("dry-run of {label} failed: {e}"))?;
             count += 1;
         }
@@ -99,37 +92,17 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
 
     step("starting the local platform and an isolated gateway on free ports");
     let full_log = work.join("platform.log");
-    let iso_log = work.join("isolated-gateway.log");
+    let iso_log = work.join("isolated.log");
     let full = platform::start(
         root,
         tools,
         &Options::all_services(util::free_port()?, state, Some(full_log.clone())),
     )?;
-    let iso = platform::start(
-        root,
-        tools,
-        &Options {
-            workers: vec!["gateway".into()],
-            port: util::free_port()?,
-            persist_dir: work.join("isolated-state"),
-            registry_dir: work.join("isolated-registry"),
-            log_file: Some(iso_log.clone()),
-        },
-    )?;
+    let iso = platform::start(root, tools, &Options::alone("gateway", work, "isolated")?)?;
     // Registry alone on its own port: what a client reaching a service directly, around
     // the gateway, would see.
-    let direct_log = work.join("direct-registry.log");
-    let direct = platform::start(
-        root,
-        tools,
-        &Options {
-            workers: vec!["registry".into()],
-            port: util::free_port()?,
-            persist_dir: work.join("direct-state"),
-            registry_dir: work.join("direct-registry"),
-            log_file: Some(direct_log.clone()),
-        },
-    )?;
+    let direct_log = work.join("direct.log");
+    let direct = platform::start(root, tools, &Options::alone("registry", work, "direct")?)?;
     let ready = util::wait_for_ok(full.port, "/health", Duration::from_secs(120))
         .and_then(|_| util::wait_for_ok(iso.port, "/health/live", Duration::from_secs(60)))
         .and_then(|_| util::wait_for_ok(direct.port, "/health/live", Duration::from_secs(60)));

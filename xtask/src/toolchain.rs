@@ -46,6 +46,15 @@ impl Toolchain {
         ]
     }
 
+    /// `wrangler <args>` from the repository root (where `[build] command` runs), with
+    /// `wrangler_env`.
+    pub fn wrangler_cmd(&self, root: &Path, args: &[&str]) -> Cmd {
+        Cmd::new(self.wrangler())
+            .args(args)
+            .envs(&self.wrangler_env())
+            .dir(root)
+    }
+
     /// Environment for wrangler: no telemetry, no update checks, no prompts.
     pub fn wrangler_env(&self) -> Vec<(String, String)> {
         vec![
