@@ -120,7 +120,7 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     step("end-to-end suite");
     let result = util::run(
         Cmd::new("cargo")
-            .args(["test", "-p", "e2e"])
+            .args(["test", "-p", "e2e", "--no-fail-fast"])
             .env("NNO_E2E_GATEWAY", platform_url(&full))
             .env("NNO_E2E_ISOLATED_GATEWAY", platform_url(&iso))
             .env("NNO_E2E_DIRECT_REGISTRY", platform_url(&direct))

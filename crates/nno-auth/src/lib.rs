@@ -4,4 +4,6 @@
 pub mod caller;
 pub mod ct;
 pub mod password;
+pub mod session;
 pub mod totp;
+pub mod validate;

@@ -2,9 +2,12 @@
 //! user session or an API key.
 
 /// IAM endpoints a person must reach before they have a session (Better Auth's
-/// sign-up, sign-in, magic link, social sign-in, password reset and verification),
-/// as gateway paths.
-const PUBLIC_IAM: [&str; 9] = [
+/// session check, sign-up, sign-in, magic link, social sign-in, password reset and
+/// verification), as gateway paths.
+const PUBLIC_IAM: [&str; 11] = [
+    // Better Auth's clients ask for the session before anyone signs in (and get null).
+    "/api/v1/iam/auth/get-session",
+    "/api/v1/iam/auth/sign-out",
     "/api/v1/iam/auth/sign-up/email",
     "/api/v1/iam/auth/sign-in/email",
     "/api/v1/iam/auth/sign-in/magic-link",
@@ -68,7 +71,8 @@ mod tests {
         assert!(is_public("/api/v1/iam/auth/callback/github"));
         assert!(is_public("/api/v1/iam/auth/reset-password/tok123"));
         assert!(!is_public("/api/v1/iam/auth/callback/"));
-        assert!(!is_public("/api/v1/iam/auth/get-session"));
+        assert!(is_public("/api/v1/iam/auth/get-session"));
+        assert!(!is_public("/api/v1/iam/auth/list-sessions"));
         assert!(!is_public("/api/v1/iam/auth/sign-in/email/extra"));
         assert!(!is_public("/api/v1/iam/nno/apikey"));
     }

@@ -36,7 +36,27 @@ impl ServiceClient {
         path: &str,
         json_body: Option<String>,
     ) -> Result<Response, ApiError> {
-        let headers = Headers::new();
+        self.send_as(ctx, method, path, json_body, None, Headers::new())
+            .await
+    }
+
+    /// `send`, vouching for `identity` (signed with the internal key, as the gateway
+    /// does), with extra `headers`.
+    pub async fn send_as(
+        &self,
+        ctx: &RequestContext,
+        method: Method,
+        path: &str,
+        json_body: Option<String>,
+        identity: Option<(&str, &str)>,
+        headers: Headers,
+    ) -> Result<Response, ApiError> {
+        if let Some((key, identity_json)) = identity {
+            let (id, sig) =
+                crate::caller::sign(key, identity_json, &ctx.request_id, method.as_ref(), path);
+            let _ = headers.set(nno_auth::caller::IDENTITY_HEADER, &id);
+            let _ = headers.set(nno_auth::caller::SIGNATURE_HEADER, &sig);
+        }
         let child = ctx.trace.child(random_array());
         let _ = headers.set(request_id::HEADER, &ctx.request_id);
         let _ = headers.set(trace::HEADER, &child.header_value());

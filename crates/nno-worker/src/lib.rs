@@ -6,6 +6,7 @@ pub mod caller;
 pub mod client;
 pub mod config;
 pub mod context;
+pub mod crypto;
 pub mod health;
 pub mod log;
 pub mod respond;

@@ -1,52 +1,138 @@
-//! Who is calling. Today: the service key (`Authorization: Bearer <AUTH_API_KEY>`,
-//! compared in constant time) or nobody, on the public paths
-//! (`nno_core::access::is_public`). User sessions and API keys, validated by IAM, are
-//! added by the IAM issue.
+//! Who is calling: the service key (`Authorization: Bearer <AUTH_API_KEY>`, compared in
+//! constant time), a user session (the session cookie, or a bearer token that is not
+//! the service key, validated by IAM through its binding), or nobody, which only the
+//! public paths (`nno_core::access::is_public`) accept. API keys come with the IAM
+//! issue's `/api/nno/apikey`.
 
 use crate::config::GatewayConfig;
 use nno_auth::ct::secrets_equal;
 use nno_core::access::{bearer, is_public};
-use nno_core::{ApiError, ErrorCode};
-use worker::web_sys;
+use nno_core::{ApiError, ErrorCode, Service};
+use nno_worker::client::ServiceClient;
+use nno_worker::RequestContext;
+use serde_json::{json, Value};
+use worker::{web_sys, Env, Headers, Method};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     Anonymous,
     Service,
+    /// A signed-in user; the JSON IAM vouched for.
+    User(String),
 }
 
 impl Identity {
     /// What upstreams receive, signed, in `x-nno-identity`.
-    pub fn json(self) -> &'static str {
+    pub fn json(&self) -> &str {
         match self {
             Identity::Anonymous => r#"{"auth":"none"}"#,
             Identity::Service => r#"{"auth":"service"}"#,
+            Identity::User(json) => json,
         }
     }
 }
 
-pub fn authenticate(
+pub async fn authenticate(
     headers: &web_sys::Headers,
-    path: &str,
+    env: &Env,
+    ctx: &RequestContext,
     config: &GatewayConfig,
 ) -> Result<Identity, ApiError> {
     let authorization = headers.get("authorization").ok().flatten();
     let token = authorization.as_deref().and_then(bearer);
-    let is_service = match (token, config.auth_api_key.as_deref()) {
-        (Some(t), Some(key)) => secrets_equal(t.as_bytes(), key.as_bytes()),
-        _ => false,
-    };
-    match (is_service, token) {
-        (true, _) => Ok(Identity::Service),
+    if let (Some(t), Some(key)) = (token, config.auth_api_key.as_deref()) {
+        if secrets_equal(t.as_bytes(), key.as_bytes()) {
+            return Ok(Identity::Service);
+        }
+    }
+    let cookie = headers
+        .get("cookie")
+        .ok()
+        .flatten()
+        .filter(|c| c.contains(nno_auth::session::COOKIE_NAME));
+    let public = is_public(&ctx.path);
+    if token.is_none() && cookie.is_none() {
+        return if public {
+            Ok(Identity::Anonymous)
+        } else {
+            Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "authentication required: send a session or Authorization: Bearer <token>",
+            ))
+        };
+    }
+    match session(
+        authorization.as_deref(),
+        cookie.as_deref(),
+        env,
+        ctx,
+        config,
+    )
+    .await?
+    {
+        Some(identity) => Ok(identity),
         // A stale or foreign token must not stop anyone from signing in.
-        _ if is_public(path) => Ok(Identity::Anonymous),
-        (false, Some(_)) => Err(ApiError::new(
+        None if public => Ok(Identity::Anonymous),
+        None => Err(ApiError::new(
             ErrorCode::Unauthorized,
-            "invalid credentials",
-        )),
-        (false, None) => Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "authentication required: send Authorization: Bearer <token>",
+            "invalid or expired credentials",
         )),
     }
+}
+
+/// Asks IAM whose session this is. `None` when IAM says there is none.
+async fn session(
+    authorization: Option<&str>,
+    cookie: Option<&str>,
+    env: &Env,
+    ctx: &RequestContext,
+    config: &GatewayConfig,
+) -> Result<Option<Identity>, ApiError> {
+    let key = config.internal_key.as_deref().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "NNO_INTERNAL_API_KEY is not configured on the gateway",
+        )
+    })?;
+    let headers = Headers::new();
+    if let Some(a) = authorization {
+        let _ = headers.set("authorization", a);
+    }
+    if let Some(c) = cookie {
+        let _ = headers.set("cookie", c);
+    }
+    let iam = ServiceClient::new(env, Service::Iam)?;
+    let mut resp = iam
+        .send_as(
+            ctx,
+            Method::Get,
+            "/api/nno/session",
+            None,
+            Some((key, Identity::Anonymous.json())),
+            headers,
+        )
+        .await?;
+    match resp.status_code() {
+        200 => {}
+        401 => return Ok(None),
+        status => {
+            return Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("session check failed (IAM answered {status})"),
+            ))
+        }
+    }
+    let v: Value = resp
+        .json()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::UpstreamError, "IAM sent an unreadable session"))?;
+    let identity = json!({
+        "auth": "session",
+        "userId": v["user"]["id"],
+        "email": v["user"]["email"],
+        "platformRole": v["platformRole"],
+        "sessionId": v["session"]["id"],
+        "activeTenantId": v["session"]["activeOrganizationId"],
+    });
+    Ok(Some(Identity::User(identity.to_string())))
 }

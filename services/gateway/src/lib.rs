@@ -76,7 +76,7 @@ async fn route(
     }
     // Credentials before routing: an unauthenticated caller learns nothing about which
     // paths exist.
-    let identity = match auth::authenticate(&req.headers(), &ctx.path, config) {
+    let identity = match auth::authenticate(&req.headers(), env, ctx, config).await {
         Ok(identity) => identity,
         Err(err) => {
             let response: web_sys::Response = respond::error(&err, &ctx.request_id).into();
@@ -87,7 +87,7 @@ async fn route(
     match routing::resolve(&ctx.path) {
         Some(resolved) => {
             let service = resolved.route.service;
-            let out = proxy::forward(req, env, ctx, &resolved, identity, config).await;
+            let out = proxy::forward(req, env, ctx, &resolved, &identity, config).await;
             (out, Some(service))
         }
         None => {

@@ -20,7 +20,7 @@ pub async fn forward(
     env: &Env,
     ctx: &RequestContext,
     resolved: &Resolved,
-    identity: Identity,
+    identity: &Identity,
     config: &GatewayConfig,
 ) -> Outgoing {
     let service = resolved.route.service;
@@ -77,7 +77,7 @@ pub async fn forward(
     );
     let _ = headers.set(IDENTITY_HEADER, &id);
     let _ = headers.set(SIGNATURE_HEADER, &sig);
-    if identity == Identity::Service {
+    if *identity == Identity::Service {
         let _ = headers.delete("authorization");
     }
 

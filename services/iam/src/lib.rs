@@ -1,12 +1,22 @@
-//! NNO iam: identity: users, sessions, tenants, roles, API keys.
+//! NNO iam: identity. Users, credentials and sessions with a Better Auth-compatible
+//! HTTP surface, so Better Auth's own clients work against it unchanged.
 //!
-//! Routes (relative to this Worker; the gateway prefix is in nno_core::routing):
-//!   GET /health, GET /health/live, and both under each base the gateway rewrites to.
-//! Everything else answers a 404 envelope until this service's own issue adds routes.
+//! Routes (this Worker's paths; through the gateway they are under /api/v1/iam):
+//!   POST /api/auth/sign-up/email      create a user with a password, sign in
+//!   POST /api/auth/sign-in/email      sign in with e-mail and password
+//!   GET  /api/auth/get-session        the caller's session and user, or null
+//!   POST /api/auth/sign-out           end the caller's session
+//!   GET  /api/nno/session             the caller's session for NNO services (401 if none)
+//!   GET  /health, /health/live        (also under /api)
 
-use nno_core::Service;
-use nno_worker::{no_routes, serve, Probe, ServiceSpec};
-use worker::{event, Context, Env, Request, Response, Result};
+mod config;
+mod dto;
+mod handlers;
+mod store;
+
+use nno_core::{ApiError, Service};
+use nno_worker::{serve, ApiResult, Probe, RequestContext, ServiceSpec};
+use worker::{event, Context, Env, Method, Request, Response, Result};
 
 const SPEC: ServiceSpec = ServiceSpec {
     service: Service::Iam,
@@ -15,5 +25,23 @@ const SPEC: ServiceSpec = ServiceSpec {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    serve(req, env, &SPEC, no_routes).await
+    serve(req, env, &SPEC, route).await
+}
+
+async fn route(req: Request, env: Env, ctx: RequestContext) -> ApiResult {
+    use Method::*;
+    match (req.method(), ctx.path.as_str()) {
+        (Post, "/api/auth/sign-up/email") => handlers::sign_up(req, &env, &ctx).await,
+        (Post, "/api/auth/sign-in/email") => handlers::sign_in(req, &env, &ctx).await,
+        (Get, "/api/auth/get-session") => handlers::get_session(&req, &env, &ctx).await,
+        (Post, "/api/auth/sign-out") => handlers::sign_out(&req, &env, &ctx).await,
+        (Get, "/api/nno/session") => handlers::nno_session(&req, &env, &ctx).await,
+        (_, path) => match handlers::allowed_methods(path) {
+            Some(allow) => Err(ApiError::new(
+                nno_core::ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed here; use {allow}", ctx.method),
+            )),
+            None => nno_worker::no_routes(req, env, ctx).await,
+        },
+    }
 }

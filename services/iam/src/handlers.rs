@@ -1,0 +1,314 @@
+//! The endpoints. Validation first (4xx envelopes), then the store.
+
+use crate::config::IamConfig;
+use crate::dto::{SignIn, SignUp, SignedIn, SignedUp};
+use crate::store::{self, NewSession, NewUser};
+use nno_auth::password::{self, StoredHash, SALT_LEN};
+use nno_auth::{session, validate};
+use nno_core::access::bearer;
+use nno_core::{ApiError, ErrorCode};
+use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::runtime::{now_ms, random_array};
+use nno_worker::{crypto, respond, ApiResult, RequestContext};
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+/// Methods each known path accepts, for 405s.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    match path {
+        "/api/auth/sign-up/email" | "/api/auth/sign-in/email" | "/api/auth/sign-out" => {
+            Some("POST")
+        }
+        "/api/auth/get-session" | "/api/nno/session" => Some("GET"),
+        _ => None,
+    }
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::new(ErrorCode::ValidationFailed, message).with_details(json!({ "field": field }))
+}
+
+fn id() -> String {
+    nno_core::encoding::hex(&random_array::<16>())
+}
+
+async fn hash_password(pw: &str) -> Result<String, ApiError> {
+    let salt = random_array::<SALT_LEN>();
+    let key = crypto::pbkdf2_sha256(
+        password::normalize(pw).as_bytes(),
+        &salt,
+        password::PBKDF2_ITERATIONS,
+    )
+    .await
+    .map_err(|_| ApiError::internal())?;
+    Ok(password::pbkdf2_hash(&salt, key).encode())
+}
+
+async fn verify_password(stored: &StoredHash, pw: &str) -> bool {
+    match stored {
+        StoredHash::Pbkdf2Sha256 {
+            iterations,
+            salt,
+            hash,
+        } => {
+            match crypto::pbkdf2_sha256(password::normalize(pw).as_bytes(), salt, *iterations).await
+            {
+                Ok(k) => nno_auth::ct::bytes_equal(&k, hash),
+                Err(_) => false,
+            }
+        }
+        // No WebCrypto scrypt: imported Better Auth hashes are checked in wasm, once,
+        // and replaced after the sign-in.
+        StoredHash::BetterAuthScrypt { .. } => stored.verify_native(pw),
+    }
+}
+
+struct Issued {
+    token: String,
+    set_cookie: String,
+}
+
+/// A session for `user_id`: the row to insert and what the client is handed.
+/// `remember` false (Better Auth's `rememberMe: false`) makes it last one day.
+fn new_session<'a>(
+    cfg: &IamConfig,
+    client: &'a Client,
+    user_id: &'a str,
+    ids: &'a (String, String, String),
+    remember: bool,
+) -> (NewSession<'a>, Issued) {
+    let now = now_ms();
+    let ttl = if remember {
+        session::TTL_SECONDS
+    } else {
+        24 * 3600
+    };
+    let (session_id, token, token_hash) = ids;
+    (
+        NewSession {
+            id: session_id,
+            token_hash,
+            user_id,
+            expires_at: now + (ttl * 1000) as f64,
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+            now,
+        },
+        Issued {
+            token: token.clone(),
+            set_cookie: session::set_cookie(cfg.secret.as_bytes(), token, ttl, &cfg.cookie()),
+        },
+    )
+}
+
+/// What a session records about the client that opened it.
+struct Client {
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl Client {
+    fn of(req: &Request) -> Client {
+        let header = |n: &str| {
+            req.headers()
+                .get(n)
+                .ok()
+                .flatten()
+                .map(|v| v.chars().take(512).collect::<String>())
+        };
+        Client {
+            ip: header("cf-connecting-ip"),
+            user_agent: header("user-agent"),
+        }
+    }
+}
+
+/// `callbackURL` must stay on a known kind of target: a path, or an http(s) URL.
+fn check_callback(url: Option<&str>) -> Result<(), ApiError> {
+    match url {
+        Some(u)
+            if u.len() > 2048
+                || !(u.starts_with('/')
+                    || u.starts_with("https://")
+                    || u.starts_with("http://")) =>
+        {
+            Err(invalid(
+                "callbackURL",
+                "callbackURL must be a path or an http(s) URL",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn session_ids() -> (String, String, String) {
+    let token = session::new_token(random_array());
+    let hash = session::token_hash(&token);
+    (id(), token, hash)
+}
+
+fn with_cookie(mut resp: Response, set_cookie: &str) -> Response {
+    let _ = resp.headers_mut().append("set-cookie", set_cookie);
+    resp
+}
+
+pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: SignUp = read_json(&mut req, DEFAULT_LIMIT).await?;
+    if !validate::name(&body.name) {
+        return Err(invalid("name", "name must be 1 to 100 characters"));
+    }
+    let email = validate::normalize_email(&body.email);
+    if !validate::email(&email) {
+        return Err(invalid("email", "email is not a valid address"));
+    }
+    password::check_policy(&body.password).map_err(|e| invalid("password", &e.to_string()))?;
+    if body.image.as_deref().is_some_and(|i| i.len() > 2048) {
+        return Err(invalid("image", "image URL is too long"));
+    }
+    check_callback(body.callback_url.as_deref())?;
+    let cfg = IamConfig::load(env)?;
+    let db = store::db(env)?;
+    let password_hash = hash_password(&body.password).await?;
+    let (user_id, account_id) = (id(), id());
+    let ids = session_ids();
+    let client = Client::of(&req);
+    let remember = body.remember_me.unwrap_or(true);
+    let (session, issued) = new_session(&cfg, &client, &user_id, &ids, remember);
+    let created = store::create_user(
+        &db,
+        &NewUser {
+            id: &user_id,
+            account_id: &account_id,
+            name: body.name.trim(),
+            email: &email,
+            image: body.image.as_deref(),
+            password_hash: &password_hash,
+        },
+        &session,
+    )
+    .await?;
+    if !created {
+        return Err(
+            ApiError::new(ErrorCode::Conflict, "a user with this email already exists")
+                .with_details(json!({ "field": "email" })),
+        );
+    }
+    let user = store::user_with_password(&db, &email)
+        .await?
+        .ok_or_else(ApiError::internal)?
+        .to_dto();
+    let body = SignedUp {
+        token: issued.token,
+        user,
+    };
+    Ok(with_cookie(
+        respond::json(200, &body, &ctx.request_id),
+        &issued.set_cookie,
+    ))
+}
+
+pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: SignIn = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let email = validate::normalize_email(&body.email);
+    let wrong = || ApiError::new(ErrorCode::Unauthorized, "invalid email or password");
+    check_callback(body.callback_url.as_deref())?;
+    if !validate::email(&email)
+        || body.password.is_empty()
+        || body.password.len() > 4 * password::MAX_LEN
+    {
+        return Err(wrong());
+    }
+    let cfg = IamConfig::load(env)?;
+    let db = store::db(env)?;
+    let row = store::user_with_password(&db, &email).await?;
+    let stored = row
+        .as_ref()
+        .and_then(|r| r.password.as_deref())
+        .and_then(|p| StoredHash::parse(p).ok());
+    let Some((row, stored)) = row.zip(stored) else {
+        // Same work as a real check, so the answer time does not tell whether the
+        // e-mail exists.
+        let _ = hash_password(&body.password).await;
+        return Err(wrong());
+    };
+    if !verify_password(&stored, &body.password).await {
+        return Err(wrong());
+    }
+    if stored.needs_rehash() {
+        let upgraded = hash_password(&body.password).await?;
+        store::update_password(&db, &row.id, &upgraded, now_ms()).await?;
+    }
+    let ids = session_ids();
+    let client = Client::of(&req);
+    let remember = body.remember_me.unwrap_or(true);
+    let (session, issued) = new_session(&cfg, &client, &row.id, &ids, remember);
+    store::create_session(&db, &session).await?;
+    let body = SignedIn {
+        redirect: false,
+        token: issued.token,
+        url: body.callback_url,
+        user: row.to_dto(),
+    };
+    Ok(with_cookie(
+        respond::json(200, &body, &ctx.request_id),
+        &issued.set_cookie,
+    ))
+}
+
+/// The session token a request carries: the signed cookie, else a bearer token.
+fn token(req: &Request, cfg: &IamConfig) -> Option<String> {
+    let headers = req.headers();
+    let secret = cfg.secret.as_bytes();
+    if let Some(t) = headers
+        .get("cookie")
+        .ok()
+        .flatten()
+        .and_then(|c| session::token_from_cookie(secret, &c))
+    {
+        return Some(t);
+    }
+    let auth = headers.get("authorization").ok().flatten()?;
+    session::token_from_bearer(secret, bearer(&auth)?).map(str::to_string)
+}
+
+async fn current(req: &Request, env: &Env) -> Result<Option<crate::dto::SessionAndUser>, ApiError> {
+    let cfg = IamConfig::load(env)?;
+    let Some(token) = token(req, &cfg) else {
+        return Ok(None);
+    };
+    store::session(
+        &store::db(env)?,
+        &token,
+        &session::token_hash(&token),
+        now_ms(),
+    )
+    .await
+}
+
+pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let found = current(req, env).await?;
+    Ok(respond::json(200, &found, &ctx.request_id))
+}
+
+pub async fn sign_out(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let cfg = IamConfig::load(env)?;
+    if let Some(token) = token(req, &cfg) {
+        store::delete_session(&store::db(env)?, &session::token_hash(&token)).await?;
+    }
+    let resp = respond::json(200, &json!({ "success": true }), &ctx.request_id);
+    Ok(with_cookie(resp, &session::clear_cookie(&cfg.cookie())))
+}
+
+/// For the gateway: who the session belongs to, or 401.
+pub async fn nno_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let found = current(req, env)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no valid session"))?;
+    let body = json!({
+        "user": { "id": found.user.id, "email": found.user.email, "name": found.user.name },
+        "platformRole": found.user.role,
+        "session": { "id": found.session.id, "expiresAt": found.session.expires_at,
+                     "activeOrganizationId": found.session.active_organization_id },
+    });
+    Ok(respond::json(200, &body, &ctx.request_id))
+}

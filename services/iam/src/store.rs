@@ -1,0 +1,238 @@
+//! IAM's SQL, all of it, as prepared statements against the `DB` binding.
+
+use crate::dto;
+use nno_core::{ApiError, ErrorCode};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+pub fn db(env: &Env) -> Result<D1Database, ApiError> {
+    env.d1("DB").map_err(|_| {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "the IAM database is not bound",
+        )
+    })
+}
+
+fn fail(e: worker::Error) -> ApiError {
+    nno_worker::log::event(
+        "error",
+        "iam",
+        "d1 query failed",
+        serde_json::json!({ "error": e.to_string() }),
+    );
+    ApiError::internal()
+}
+
+fn iso(ms: f64) -> String {
+    js_sys::Date::new(&JsValue::from_f64(ms))
+        .to_iso_string()
+        .into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub email_verified: f64,
+    pub image: Option<String>,
+    pub role: String,
+    pub two_factor_enabled: f64,
+    pub created_at: f64,
+    pub updated_at: f64,
+    /// The credential account's stored hash, where the query joins it.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl UserRow {
+    pub fn to_dto(&self) -> dto::User {
+        dto::User {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            email_verified: self.email_verified != 0.0,
+            image: self.image.clone(),
+            role: self.role.clone(),
+            two_factor_enabled: self.two_factor_enabled != 0.0,
+            created_at: iso(self.created_at),
+            updated_at: iso(self.updated_at),
+        }
+    }
+}
+
+const USER_COLUMNS: &str = r#"u.id, u.name, u.email, u.emailVerified, u.image, u.role, u.twoFactorEnabled, u.createdAt, u.updatedAt"#;
+
+pub async fn user_with_password(db: &D1Database, email: &str) -> Result<Option<UserRow>, ApiError> {
+    let sql = format!(
+        r#"SELECT {USER_COLUMNS}, a.password FROM "user" u
+           LEFT JOIN account a ON a.userId = u.id AND a.providerId = 'credential'
+           WHERE u.email = ?1"#
+    );
+    db.prepare(sql)
+        .bind(&[email.into()])
+        .map_err(fail)?
+        .first::<UserRow>(None)
+        .await
+        .map_err(fail)
+}
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub expires_at: f64,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub now: f64,
+}
+
+fn opt(v: Option<&str>) -> JsValue {
+    v.map(JsValue::from).unwrap_or(JsValue::NULL)
+}
+
+fn insert_session(
+    db: &D1Database,
+    s: &NewSession,
+) -> Result<worker::D1PreparedStatement, ApiError> {
+    db.prepare(
+        "INSERT INTO session (id, token, userId, expiresAt, ipAddress, userAgent, createdAt, updatedAt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+    )
+    .bind(&[
+        s.id.into(),
+        s.token_hash.into(),
+        s.user_id.into(),
+        s.expires_at.into(),
+        opt(s.ip),
+        opt(s.user_agent),
+        s.now.into(),
+    ])
+    .map_err(fail)
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub image: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+/// The user, their credential account and their first session, in one batch (D1 runs
+/// a batch as one transaction: a failure leaves nothing half-created). Returns false
+/// when the e-mail is already taken.
+pub async fn create_user(
+    db: &D1Database,
+    u: &NewUser<'_>,
+    s: &NewSession<'_>,
+) -> Result<bool, ApiError> {
+    let user = db
+        .prepare(
+            r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
+               VALUES (?1, ?2, ?3, 0, ?4, 'user', 0, ?5, ?5)"#,
+        )
+        .bind(&[u.id.into(), u.name.into(), u.email.into(), opt(u.image), s.now.into()])
+        .map_err(fail)?;
+    let account = db
+        .prepare(
+            "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
+             VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)",
+        )
+        .bind(&[u.account_id.into(), u.id.into(), u.password_hash.into(), s.now.into()])
+        .map_err(fail)?;
+    match db.batch(vec![user, account, insert_session(db, s)?]).await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.to_string()
+                .contains("UNIQUE constraint failed: user.email") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+pub async fn create_session(db: &D1Database, s: &NewSession<'_>) -> Result<(), ApiError> {
+    insert_session(db, s)?.run().await.map_err(fail).map(|_| ())
+}
+
+pub async fn update_password(
+    db: &D1Database,
+    user_id: &str,
+    hash: &str,
+    now: f64,
+) -> Result<(), ApiError> {
+    db.prepare("UPDATE account SET password = ?1, updatedAt = ?2 WHERE userId = ?3 AND providerId = 'credential'")
+        .bind(&[hash.into(), now.into(), user_id.into()])
+        .map_err(fail)?
+        .run()
+        .await
+        .map_err(fail)
+        .map(|_| ())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionRow {
+    session_id: String,
+    expires_at_ms: f64,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    active_organization_id: Option<String>,
+    session_created_at: f64,
+    session_updated_at: f64,
+    #[serde(flatten)]
+    user: UserRow,
+}
+
+/// The live session whose token hashes to `token_hash`, with its user.
+pub async fn session(
+    db: &D1Database,
+    token: &str,
+    token_hash: &str,
+    now: f64,
+) -> Result<Option<dto::SessionAndUser>, ApiError> {
+    let sql = format!(
+        r#"SELECT s.id AS sessionId, s.expiresAt AS expiresAtMs, s.ipAddress, s.userAgent,
+                  s.activeOrganizationId, s.createdAt AS sessionCreatedAt, s.updatedAt AS sessionUpdatedAt,
+                  {USER_COLUMNS}
+           FROM session s JOIN "user" u ON u.id = s.userId
+           WHERE s.token = ?1 AND s.expiresAt > ?2"#
+    );
+    let row = db
+        .prepare(sql)
+        .bind(&[token_hash.into(), now.into()])
+        .map_err(fail)?
+        .first::<SessionRow>(None)
+        .await
+        .map_err(fail)?;
+    Ok(row.map(|r| dto::SessionAndUser {
+        session: dto::Session {
+            id: r.session_id,
+            token: token.to_string(),
+            user_id: r.user.id.clone(),
+            expires_at: iso(r.expires_at_ms),
+            ip_address: r.ip_address,
+            user_agent: r.user_agent,
+            active_organization_id: r.active_organization_id,
+            created_at: iso(r.session_created_at),
+            updated_at: iso(r.session_updated_at),
+        },
+        user: r.user.to_dto(),
+    }))
+}
+
+pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<(), ApiError> {
+    db.prepare("DELETE FROM session WHERE token = ?1")
+        .bind(&[token_hash.into()])
+        .map_err(fail)?
+        .run()
+        .await
+        .map_err(fail)
+        .map(|_| ())
+}
