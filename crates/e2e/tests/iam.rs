@@ -257,3 +257,134 @@ fn bad_input_gets_a_4xx_envelope() {
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
     wrong_method.envelope("METHOD_NOT_ALLOWED");
 }
+
+#[test]
+fn cookie_writes_need_a_trusted_origin() {
+    let e = email();
+    let up = sign_up(&e, "origin-check-pass");
+    assert_eq!(up.status, 200, "{}", up.body);
+    let cookie = cookie_of(&up);
+    for origin in [None, Some("https://evil.example")] {
+        let mut headers = vec![("cookie", cookie.as_str())];
+        headers.extend(origin.map(|o| ("origin", o)));
+        let r = send("POST", &url("/auth/sign-out"), &headers, None);
+        assert_eq!(r.status, 403, "{origin:?}: {}", r.body);
+        r.envelope("FORBIDDEN");
+    }
+    // Reads with the cookie need no Origin; the session is still alive.
+    let read = get(&url("/auth/get-session"), &[("cookie", &cookie)]);
+    assert_eq!(read.json()["user"]["email"], e);
+    let ok = send(
+        "POST",
+        &url("/auth/sign-out"),
+        &[("cookie", &cookie), ("origin", "http://localhost:5174")],
+        None,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(
+        get(&url("/auth/get-session"), &[("cookie", &cookie)]).body,
+        "null"
+    );
+}
+
+fn sign_in(email: &str, password: &str) -> Reply {
+    post_json(
+        "/auth/sign-in/email",
+        &json!({"email": email, "password": password}),
+        &[],
+    )
+}
+
+fn bearer_of(r: &Reply) -> String {
+    format!("Bearer {}", r.json()["token"].as_str().expect("token"))
+}
+
+fn alive(bearer: &str) -> bool {
+    get(&url("/auth/get-session"), &[("authorization", bearer)]).body != "null"
+}
+
+#[test]
+fn sessions_can_be_listed_and_revoked_by_their_owner_only() {
+    let e = email();
+    let a = bearer_of(&sign_up(&e, "many-sessions-pw"));
+    let b = bearer_of(&sign_in(&e, "many-sessions-pw"));
+    let c_reply = sign_in(&e, "many-sessions-pw");
+    let c = bearer_of(&c_reply);
+    let listed = get(&url("/auth/list-sessions"), &[("authorization", &a)]);
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let list = listed.json();
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    assert!(list[0].get("token").is_none(), "tokens are never listed");
+
+    // Someone else cannot end these sessions, even knowing a token.
+    let other = bearer_of(&sign_up(&email(), "someone-else-pw"));
+    let c_token = c_reply.json()["token"].as_str().unwrap().to_string();
+    let foreign = post_json(
+        "/auth/revoke-session",
+        &json!({"token": c_token}),
+        &[("authorization", &other)],
+    );
+    assert_eq!(foreign.status, 404, "{}", foreign.body);
+    assert!(alive(&c));
+
+    let own = post_json(
+        "/auth/revoke-session",
+        &json!({"token": c_token}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(!alive(&c));
+    let others = send(
+        "POST",
+        &url("/auth/revoke-other-sessions"),
+        &[("authorization", &a)],
+        None,
+    );
+    assert_eq!(others.status, 200, "{}", others.body);
+    assert!(!alive(&b));
+    assert!(alive(&a));
+    assert!(alive(&other));
+
+    let bad = post_json(
+        "/auth/revoke-session",
+        &json!({"id": "x"}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let anonymous = get(&url("/auth/list-sessions"), &[]);
+    assert_eq!(anonymous.status, 401);
+}
+
+#[test]
+fn changing_the_password_ends_other_sessions() {
+    let e = email();
+    let a = bearer_of(&sign_up(&e, "old-password-1"));
+    let b = bearer_of(&sign_in(&e, "old-password-1"));
+    let wrong = post_json(
+        "/auth/change-password",
+        &json!({"currentPassword": "not-it-at-all", "newPassword": "new-password-2"}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert_eq!(
+        wrong.envelope("VALIDATION_FAILED")["error"]["details"]["field"],
+        "currentPassword"
+    );
+    let short = post_json(
+        "/auth/change-password",
+        &json!({"currentPassword": "old-password-1", "newPassword": "short"}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(short.status, 422);
+    let ok = post_json(
+        "/auth/change-password",
+        &json!({"currentPassword": "old-password-1", "newPassword": "new-password-2"}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["user"]["email"], e);
+    assert!(alive(&a), "the session that changed it stays");
+    assert!(!alive(&b), "every other session ends");
+    assert_eq!(sign_in(&e, "old-password-1").status, 401);
+    assert_eq!(sign_in(&e, "new-password-2").status, 200);
+}

@@ -61,21 +61,44 @@ pub async fn authenticate(
             ))
         };
     }
-    match session(
-        authorization.as_deref(),
-        cookie.as_deref(),
-        env,
-        ctx,
-        config,
-    )
-    .await?
-    {
-        Some(identity) => Ok(identity),
+    // A bearer token wins over a cookie; only a cookie-borne session is exposed to
+    // cross-site request forgery, so only it gets the Origin check.
+    let (authorization, cookie) = match token {
+        Some(_) => (authorization.as_deref(), None),
+        None => (None, cookie.as_deref()),
+    };
+    match session(authorization, cookie, env, ctx, config).await? {
+        Some(identity) => {
+            if cookie.is_some() {
+                check_origin(headers, &ctx.method, config)?;
+            }
+            Ok(identity)
+        }
         // A stale or foreign token must not stop anyone from signing in.
         None if public => Ok(Identity::Anonymous),
         None => Err(ApiError::new(
             ErrorCode::Unauthorized,
             "invalid or expired credentials",
+        )),
+    }
+}
+
+/// A cookie-authenticated request that changes state must come from a trusted origin
+/// of this environment (its CORS list): browsers always send `Origin` on such requests,
+/// and a non-browser client has no business using the cookie instead of a bearer token.
+fn check_origin(
+    headers: &web_sys::Headers,
+    method: &str,
+    config: &GatewayConfig,
+) -> Result<(), ApiError> {
+    if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        return Ok(());
+    }
+    match headers.get("origin").ok().flatten() {
+        Some(origin) if config.cors.allows(&origin) => Ok(()),
+        _ => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "cookie-authenticated requests that change state must come from a trusted origin",
         )),
     }
 }

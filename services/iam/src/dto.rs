@@ -74,3 +74,21 @@ pub struct SessionAndUser {
     pub session: Session,
     pub user: User,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RevokeSession {
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ChangePassword {
+    pub new_password: String,
+    pub current_password: String,
+    /// Accepted (and type-checked) for Better Auth compatibility; other sessions are
+    /// always revoked.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub revoke_other_sessions: Option<bool>,
+}

@@ -312,3 +312,77 @@ pub async fn nno_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiR
     });
     Ok(respond::json(200, &body, &ctx.request_id))
 }
+
+/// The caller's live session, or 401.
+async fn required(req: &Request, env: &Env) -> Result<crate::dto::SessionAndUser, ApiError> {
+    current(req, env)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no valid session"))
+}
+
+pub async fn list_sessions(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let me = required(req, env).await?;
+    let sessions = store::list_sessions(&store::db(env)?, &me.user.id, now_ms()).await?;
+    Ok(respond::json(200, &sessions, &ctx.request_id))
+}
+
+pub async fn revoke_session(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: crate::dto::RevokeSession = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let me = required(&req, env).await?;
+    let cfg = IamConfig::load(env)?;
+    let token = session::token_from_bearer(cfg.secret.as_bytes(), body.token.trim())
+        .ok_or_else(|| invalid("token", "token is not a session token"))?;
+    // Only the caller's own sessions: another user's token is simply not found.
+    if !store::revoke_session(&store::db(env)?, &me.user.id, &session::token_hash(token)).await? {
+        return Err(ApiError::not_found("session"));
+    }
+    Ok(respond::json(
+        200,
+        &json!({ "status": true }),
+        &ctx.request_id,
+    ))
+}
+
+pub async fn revoke_sessions(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    keep_current: bool,
+) -> ApiResult {
+    let me = required(req, env).await?;
+    let keep = keep_current.then(|| session::token_hash(&me.session.token));
+    store::revoke_sessions(&store::db(env)?, &me.user.id, keep.as_deref()).await?;
+    Ok(respond::json(
+        200,
+        &json!({ "status": true }),
+        &ctx.request_id,
+    ))
+}
+
+/// Changes the password and ends every other session of the user.
+pub async fn change_password(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: crate::dto::ChangePassword = read_json(&mut req, DEFAULT_LIMIT).await?;
+    password::check_policy(&body.new_password)
+        .map_err(|e| invalid("newPassword", &e.to_string()))?;
+    let me = required(&req, env).await?;
+    let db = store::db(env)?;
+    let row = store::user_with_password(&db, &me.user.email)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let stored = row
+        .password
+        .as_deref()
+        .and_then(|p| StoredHash::parse(p).ok());
+    let current_ok = match &stored {
+        Some(s) => verify_password(s, &body.current_password).await,
+        None => false,
+    };
+    if !current_ok {
+        return Err(invalid("currentPassword", "current password is incorrect"));
+    }
+    let hash = hash_password(&body.new_password).await?;
+    store::update_password(&db, &row.id, &hash, now_ms()).await?;
+    store::revoke_sessions(&db, &row.id, Some(&session::token_hash(&me.session.token))).await?;
+    let body = json!({ "token": null, "user": row.to_dto() });
+    Ok(respond::json(200, &body, &ctx.request_id))
+}

@@ -6,6 +6,11 @@
 //!   POST /api/auth/sign-in/email      sign in with e-mail and password
 //!   GET  /api/auth/get-session        the caller's session and user, or null
 //!   POST /api/auth/sign-out           end the caller's session
+//!   GET  /api/auth/list-sessions      the caller's live sessions
+//!   POST /api/auth/revoke-session     end one of them {token}
+//!   POST /api/auth/revoke-sessions    end all of them
+//!   POST /api/auth/revoke-other-sessions  end all but this one
+//!   POST /api/auth/change-password    {currentPassword, newPassword}; ends the others
 //!   GET  /api/nno/session             the caller's session for NNO services (401 if none)
 //!   GET  /health, /health/live        (also under /api)
 
@@ -35,6 +40,15 @@ async fn route(req: Request, env: Env, ctx: RequestContext) -> ApiResult {
         (Post, "/api/auth/sign-in/email") => handlers::sign_in(req, &env, &ctx).await,
         (Get, "/api/auth/get-session") => handlers::get_session(&req, &env, &ctx).await,
         (Post, "/api/auth/sign-out") => handlers::sign_out(&req, &env, &ctx).await,
+        (Get, "/api/auth/list-sessions") => handlers::list_sessions(&req, &env, &ctx).await,
+        (Post, "/api/auth/revoke-session") => handlers::revoke_session(req, &env, &ctx).await,
+        (Post, "/api/auth/revoke-sessions") => {
+            handlers::revoke_sessions(&req, &env, &ctx, false).await
+        }
+        (Post, "/api/auth/revoke-other-sessions") => {
+            handlers::revoke_sessions(&req, &env, &ctx, true).await
+        }
+        (Post, "/api/auth/change-password") => handlers::change_password(req, &env, &ctx).await,
         (Get, "/api/nno/session") => handlers::nno_session(&req, &env, &ctx).await,
         (_, path) => match handlers::allowed_methods(path) {
             Some(allow) => Err(ApiError::new(

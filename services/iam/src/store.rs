@@ -236,3 +236,81 @@ pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<(), Api
         .map_err(fail)
         .map(|_| ())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedSession {
+    id: String,
+    user_id: String,
+    expires_at: f64,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    active_organization_id: Option<String>,
+    created_at: f64,
+    updated_at: f64,
+}
+
+/// A user's live sessions, newest first. Tokens are not stored, so none is returned.
+pub async fn list_sessions(
+    db: &D1Database,
+    user_id: &str,
+    now: f64,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .prepare(
+            "SELECT id, userId, expiresAt, ipAddress, userAgent, activeOrganizationId, createdAt, updatedAt
+             FROM session WHERE userId = ?1 AND expiresAt > ?2 ORDER BY createdAt DESC LIMIT 100",
+        )
+        .bind(&[user_id.into(), now.into()])
+        .map_err(fail)?
+        .all()
+        .await
+        .map_err(fail)?
+        .results::<ListedSession>()
+        .map_err(fail)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id, "userId": r.user_id, "expiresAt": iso(r.expires_at),
+                "ipAddress": r.ip_address, "userAgent": r.user_agent,
+                "activeOrganizationId": r.active_organization_id,
+                "createdAt": iso(r.created_at), "updatedAt": iso(r.updated_at),
+            })
+        })
+        .collect())
+}
+
+/// Deletes the user's session with this token hash; false if there was none.
+pub async fn revoke_session(
+    db: &D1Database,
+    user_id: &str,
+    token_hash: &str,
+) -> Result<bool, ApiError> {
+    let r = db
+        .prepare("DELETE FROM session WHERE userId = ?1 AND token = ?2")
+        .bind(&[user_id.into(), token_hash.into()])
+        .map_err(fail)?
+        .run()
+        .await
+        .map_err(fail)?;
+    Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// Deletes every session of the user except `keep_token_hash` (all of them if `None`).
+pub async fn revoke_sessions(
+    db: &D1Database,
+    user_id: &str,
+    keep_token_hash: Option<&str>,
+) -> Result<(), ApiError> {
+    db.prepare("DELETE FROM session WHERE userId = ?1 AND token IS NOT ?2")
+        .bind(&[
+            user_id.into(),
+            keep_token_hash.map(JsValue::from).unwrap_or(JsValue::NULL),
+        ])
+        .map_err(fail)?
+        .run()
+        .await
+        .map_err(fail)
+        .map(|_| ())
+}
