@@ -32,6 +32,24 @@ pub fn service_auth() -> (&'static str, &'static str) {
     ("authorization", value)
 }
 
+/// A client address no other request in this run uses (for per-IP rate limits).
+pub fn unique_ip() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    static BASE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    // A per-process random-ish start, so test binaries run one after another within a
+    // rate-limit window do not reuse each other's addresses.
+    let base = *BASE.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() ^ d.as_secs() as u32)
+            .unwrap_or(0);
+        (nanos ^ std::process::id().rotate_left(16)) & 0x00ff_ffff
+    });
+    let n = base.wrapping_add(N.fetch_add(1, Ordering::Relaxed)) & 0x00ff_ffff;
+    format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255)
+}
+
 fn url_from_env(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: the end-to-end suite runs through `cargo xtask test`, which starts the platform")

@@ -56,7 +56,11 @@ fn the_service_key_reaches_every_service() {
 fn sign_in_endpoints_are_public_even_with_a_stale_token() {
     let body = br#"{"email":"nobody@example.com","password":"not-the-password"}"#;
     for stale in [None, Some("Bearer expired-session-token")] {
-        let mut headers = vec![("content-type", "application/json")];
+        let ip = e2e::unique_ip();
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("cf-connecting-ip", ip.as_str()),
+        ];
         headers.extend(stale.map(|v| ("authorization", v)));
         let r = send(
             "POST",

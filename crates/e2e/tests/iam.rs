@@ -9,8 +9,14 @@ fn url(path: &str) -> String {
     format!("{}/api/v1/iam{path}", gateway())
 }
 
+/// Every request from its own client address: authentication endpoints are limited
+/// per IP (3 per 10 s), and these tests are many clients, not one brute-forcing.
 fn post_json(path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
-    let mut h = vec![("content-type", "application/json")];
+    let ip = e2e::unique_ip();
+    let mut h = vec![
+        ("content-type", "application/json"),
+        ("cf-connecting-ip", ip.as_str()),
+    ];
     h.extend_from_slice(headers);
     send("POST", &url(path), &h, Some(body.to_string().as_bytes()))
 }
@@ -236,7 +242,13 @@ fn bad_input_gets_a_4xx_envelope() {
         ),
     ];
     for (body, ct, status, code) in cases {
-        let r = send("POST", &url(path), &[("content-type", ct)], Some(&body));
+        let ip = e2e::unique_ip();
+        let r = send(
+            "POST",
+            &url(path),
+            &[("content-type", ct), ("cf-connecting-ip", &ip)],
+            Some(&body),
+        );
         assert_eq!(
             r.status,
             status,

@@ -13,6 +13,7 @@ pub mod health;
 pub mod ids;
 pub mod log;
 pub mod naming;
+pub mod ratelimit;
 pub mod request_id;
 pub mod routing;
 pub mod service;

@@ -18,7 +18,10 @@ pub enum Identity {
     Anonymous,
     Service,
     /// A signed-in user; the JSON IAM vouched for.
-    User(String),
+    User {
+        user_id: String,
+        json: String,
+    },
 }
 
 impl Identity {
@@ -27,7 +30,7 @@ impl Identity {
         match self {
             Identity::Anonymous => r#"{"auth":"none"}"#,
             Identity::Service => r#"{"auth":"service"}"#,
-            Identity::User(json) => json,
+            Identity::User { json, .. } => json,
         }
     }
 }
@@ -157,5 +160,9 @@ async fn session(
         "sessionId": v["session"]["id"],
         "activeTenantId": v["session"]["activeOrganizationId"],
     });
-    Ok(Some(Identity::User(identity.to_string())))
+    let user_id = v["user"]["id"].as_str().unwrap_or_default().to_string();
+    Ok(Some(Identity::User {
+        user_id,
+        json: identity.to_string(),
+    }))
 }

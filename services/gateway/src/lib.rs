@@ -12,6 +12,7 @@
 mod auth;
 mod config;
 mod health;
+mod limiter;
 mod outgoing;
 mod proxy;
 
@@ -74,6 +75,19 @@ async fn route(
         "/health/live" => return (own(health::live(ctx, config)), None),
         _ => {}
     }
+    // Authentication endpoints are limited per client IP, before any credential or
+    // database work is spent on them.
+    if let Some(rule) = nno_core::ratelimit::ip_rule(&ctx.path) {
+        let ip = req
+            .headers()
+            .get("cf-connecting-ip")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if let Err(refused) = limiter::check(env, &rule, &format!("ip:{ip}")).await {
+            return (refused_response(refused, ctx), None);
+        }
+    }
     // Credentials before routing: an unauthenticated caller learns nothing about which
     // paths exist.
     let identity = match auth::authenticate(&req.headers(), env, ctx, config).await {
@@ -84,6 +98,12 @@ async fn route(
             return (Outgoing::Own(response), None);
         }
     };
+    if let auth::Identity::User { user_id, .. } = &identity {
+        let rule = nno_core::ratelimit::USER;
+        if let Err(refused) = limiter::check(env, &rule, &format!("user:{user_id}")).await {
+            return (refused_response(refused, ctx), None);
+        }
+    }
     match routing::resolve(&ctx.path) {
         Some(resolved) => {
             let service = resolved.route.service;
@@ -96,4 +116,15 @@ async fn route(
             (own(respond::error(&err, &ctx.request_id)), None)
         }
     }
+}
+
+fn refused_response(
+    (err, headers): (ApiError, Vec<(&'static str, String)>),
+    ctx: &RequestContext,
+) -> Outgoing {
+    let response: web_sys::Response = respond::error(&err, &ctx.request_id).into();
+    for (name, value) in headers {
+        let _ = response.headers().set(name, &value);
+    }
+    Outgoing::Own(response)
 }

@@ -1,0 +1,162 @@
+//! Rate limits: which rule a request falls under, and the fixed-window counter that
+//! enforces it (one counter per key, kept by one Durable Object per key, so counts are
+//! exact rather than approximate per location).
+
+/// A limit of `limit` requests per `window_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub name: &'static str,
+    pub limit: u32,
+    pub window_ms: u64,
+}
+
+/// Sign-in, sign-up, two-factor verification and password changes: 3 per 10 s per
+/// client IP, as Better Auth's own defaults for these paths.
+pub const AUTH_STRICT: Rule = Rule {
+    name: "auth-strict",
+    limit: 3,
+    window_ms: 10_000,
+};
+/// Other public authentication endpoints (magic link, reset request, verification):
+/// 10 per minute per IP.
+pub const AUTH: Rule = Rule {
+    name: "auth",
+    limit: 10,
+    window_ms: 60_000,
+};
+/// Everything a signed-in user does through the gateway: 600 per minute per user.
+pub const USER: Rule = Rule {
+    name: "user",
+    limit: 600,
+    window_ms: 60_000,
+};
+
+const STRICT_PATHS: [&str; 6] = [
+    "/api/v1/iam/auth/sign-in/email",
+    "/api/v1/iam/auth/sign-up/email",
+    "/api/v1/iam/auth/two-factor/verify-totp",
+    "/api/v1/iam/auth/two-factor/verify-backup-code",
+    "/api/v1/iam/auth/change-password",
+    "/api/v1/iam/auth/reset-password",
+];
+
+const AUTH_PATHS: [&str; 4] = [
+    "/api/v1/iam/auth/sign-in/magic-link",
+    "/api/v1/iam/auth/forget-password",
+    "/api/v1/iam/auth/verify-email",
+    "/api/v1/iam/auth/sign-in/social",
+];
+
+/// The per-IP rule for an authentication endpoint, if `path` is one.
+pub fn ip_rule(path: &str) -> Option<Rule> {
+    if STRICT_PATHS.contains(&path) {
+        Some(AUTH_STRICT)
+    } else if AUTH_PATHS.contains(&path) {
+        Some(AUTH)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    pub start_ms: u64,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Milliseconds until the window resets.
+    pub reset_ms: u64,
+}
+
+impl Decision {
+    /// `Retry-After` and the IETF `RateLimit`/`RateLimit-Policy` header values.
+    pub fn headers(&self, rule: &Rule) -> [(&'static str, String); 3] {
+        let reset_s = self.reset_ms.div_ceil(1000);
+        [
+            ("retry-after", reset_s.to_string()),
+            (
+                "ratelimit",
+                format!(
+                    "limit={}, remaining={}, reset={reset_s}",
+                    self.limit, self.remaining
+                ),
+            ),
+            (
+                "ratelimit-policy",
+                format!("{};w={}", rule.limit, rule.window_ms / 1000),
+            ),
+        ]
+    }
+}
+
+impl Window {
+    /// Counts one request at `now_ms` under `rule`.
+    pub fn hit(&mut self, rule: &Rule, now_ms: u64) -> Decision {
+        if now_ms >= self.start_ms + rule.window_ms || now_ms < self.start_ms {
+            *self = Window {
+                start_ms: now_ms,
+                count: 0,
+            };
+        }
+        let allowed = self.count < rule.limit;
+        if allowed {
+            self.count += 1;
+        }
+        Decision {
+            allowed,
+            limit: rule.limit,
+            remaining: rule.limit - self.count.min(rule.limit),
+            reset_ms: self.start_ms + rule.window_ms - now_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_exactly_and_recovers_after_the_window() {
+        let mut w = Window::default();
+        let t0 = 1_000_000;
+        for i in 0..3 {
+            let d = w.hit(&AUTH_STRICT, t0 + i);
+            assert!(d.allowed);
+            assert_eq!(d.remaining, 2 - i as u32);
+        }
+        let refused = w.hit(&AUTH_STRICT, t0 + 4_000);
+        assert!(!refused.allowed);
+        assert_eq!(refused.remaining, 0);
+        assert_eq!(refused.reset_ms, 6_000);
+        assert!(!w.hit(&AUTH_STRICT, t0 + 9_999).allowed);
+        let again = w.hit(&AUTH_STRICT, t0 + 10_000);
+        assert!(again.allowed);
+        assert_eq!(again.remaining, 2);
+    }
+
+    #[test]
+    fn headers_follow_the_ietf_draft() {
+        let mut w = Window::default();
+        for _ in 0..3 {
+            w.hit(&AUTH_STRICT, 0);
+        }
+        let d = w.hit(&AUTH_STRICT, 2_500);
+        let h = d.headers(&AUTH_STRICT);
+        assert_eq!(h[0], ("retry-after", "8".to_string()));
+        assert_eq!(h[1].1, "limit=3, remaining=0, reset=8");
+        assert_eq!(h[2].1, "3;w=10");
+    }
+
+    #[test]
+    fn rules_by_path() {
+        assert_eq!(ip_rule("/api/v1/iam/auth/sign-in/email"), Some(AUTH_STRICT));
+        assert_eq!(ip_rule("/api/v1/iam/auth/forget-password"), Some(AUTH));
+        assert_eq!(ip_rule("/api/v1/iam/auth/get-session"), None);
+        assert_eq!(ip_rule("/api/v1/platforms"), None);
+    }
+}

@@ -1,0 +1,88 @@
+//! Exact rate limits: one `RateLimiter` Durable Object per key (an IP on an
+//! authentication endpoint, a user on the API), each holding its fixed-window counter
+//! (`nno_core::ratelimit`). All requests for one key meet in one object, wherever they
+//! entered, so the count is exact.
+
+use nno_core::ratelimit::{Decision, Rule, Window};
+use nno_core::{ApiError, ErrorCode};
+use std::cell::RefCell;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+pub const BINDING: &str = "RATE_LIMITER";
+
+#[durable_object]
+pub struct RateLimiter {
+    window: RefCell<Window>,
+}
+
+impl DurableObject for RateLimiter {
+    fn new(_state: State, _env: Env) -> Self {
+        RateLimiter {
+            window: RefCell::new(Window::default()),
+        }
+    }
+
+    /// `GET /?limit=N&window=MS`: counts one request, answers the decision.
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let url = req.url()?;
+        let param = |k: &str| {
+            url.query_pairs()
+                .find(|(n, _)| n == k)
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        };
+        let (Some(limit), Some(window_ms)) = (param("limit"), param("window")) else {
+            return Response::error("limit and window are required", 400);
+        };
+        let rule = Rule {
+            name: "",
+            limit: u32::try_from(limit).unwrap_or(u32::MAX),
+            window_ms,
+        };
+        let d = self
+            .window
+            .borrow_mut()
+            .hit(&rule, worker::Date::now().as_millis());
+        Response::from_json(&serde_json::json!({
+            "allowed": d.allowed, "limit": d.limit, "remaining": d.remaining, "resetMs": d.reset_ms,
+        }))
+    }
+}
+
+/// Counts a request for `key` under `rule`; `Err` is the 429 (or a 503 if the limiter
+/// cannot be reached: failing closed keeps brute force out when the counter is gone).
+pub async fn check(
+    env: &Env,
+    rule: &Rule,
+    key: &str,
+) -> std::result::Result<(), (ApiError, Vec<(&'static str, String)>)> {
+    let unavailable = || {
+        (
+            ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable"),
+            Vec::new(),
+        )
+    };
+    let stub = env
+        .durable_object(BINDING)
+        .and_then(|ns| ns.get_by_name(&format!("{}:{key}", rule.name)))
+        .map_err(|_| unavailable())?;
+    let url = format!(
+        "https://limiter/?limit={}&window={}",
+        rule.limit, rule.window_ms
+    );
+    let mut resp = stub.fetch_with_str(&url).await.map_err(|_| unavailable())?;
+    let v: serde_json::Value = resp.json().await.map_err(|_| unavailable())?;
+    let d = Decision {
+        allowed: v["allowed"].as_bool().unwrap_or(false),
+        limit: rule.limit,
+        remaining: v["remaining"].as_u64().unwrap_or(0) as u32,
+        reset_ms: v["resetMs"].as_u64().unwrap_or(rule.window_ms),
+    };
+    if d.allowed {
+        return Ok(());
+    }
+    Err((
+        ApiError::new(ErrorCode::RateLimited, "too many requests; retry later")
+            .with_details(serde_json::json!({ "rule": rule.name, "limit": rule.limit, "windowSeconds": rule.window_ms / 1000 })),
+        d.headers(rule).to_vec(),
+    ))
+}
