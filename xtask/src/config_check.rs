@@ -111,7 +111,11 @@ mod tests {
             }
             let dos = |t: &Value| t.get("durable_objects").map(|d| d["bindings"].clone());
             assert_eq!(dos(prod), dos(stg), "{name} durable objects");
-            assert_eq!(prod.get("migrations"), stg.get("migrations"), "{name} DO migrations");
+            assert_eq!(
+                prod.get("migrations"),
+                stg.get("migrations"),
+                "{name} DO migrations"
+            );
             let (pq, sq) = (prod.get("queues"), stg.get("queues"));
             assert_eq!(pq.is_some(), sq.is_some(), "{name} queues");
         }
