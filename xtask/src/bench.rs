@@ -22,6 +22,7 @@ const ROUTE_UPSTREAM: &str = "/health/live";
 const ROUTE_GATEWAY: &str = "/api/v1/billing/health/live";
 
 struct BenchOptions {
+    log_level: Option<&'static str>,
     latency_requests: usize,
     requests: usize,
     concurrency: usize,
@@ -85,6 +86,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 persist_dir: dir.join("state"),
                 registry_dir: dir.join("registry"),
                 log_file: Some(work.join(format!("p{i}.log"))),
+                log_level: opts.log_level,
             },
         )?;
         util::wait_for_ok(p.port, route, Duration::from_secs(90))
@@ -109,6 +111,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     drop(running);
 
     println!("\nGateway overhead on the local runtime (route: GET {ROUTE_GATEWAY})");
+    if opts.log_level.is_some() {
+        println!("  (--quiet-logs: wrangler prints warnings and errors only)");
+    }
     for (title, m) in [
         (
             format!(
@@ -213,6 +218,7 @@ fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
 
 fn parse(args: &[String]) -> Result<BenchOptions, String> {
     let mut o = BenchOptions {
+        log_level: None,
         latency_requests: 500,
         requests: 2000,
         concurrency: 8,
@@ -227,13 +233,16 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
                 .ok_or(format!("{a} needs a positive number"))
         };
         match a.as_str() {
+            // Hides info lines in wrangler dev: workerd still writes them, but Node no
+            // longer formats and prints each one, a cost production does not have.
+            "--quiet-logs" => o.log_level = Some("warn"),
             "--latency-requests" => o.latency_requests = num()?,
             "--requests" => o.requests = num()?,
             "--concurrency" => o.concurrency = num()?,
             "--rounds" => o.rounds = num()?,
             other => {
                 return Err(format!(
-                    "unknown option {other} (--latency-requests N, --requests N, --concurrency N, --rounds N)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N)"
                 ))
             }
         }

@@ -16,7 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   dev [--port N]        build everything and run the whole platform locally
                         (gateway on http://127.0.0.1:8787 unless --port)
   test                  unit tests, config checks, deploy dry-runs, end-to-end suite
-  bench [--latency-requests N] [--requests N] [--concurrency N] [--rounds N]
+  bench [--quiet-logs] [--latency-requests N] [--requests N] [--concurrency N] [--rounds N]
                         Worker sizes; gateway latency and throughput against the floor
   setup                 install the pinned toolchain only
   build [NAME...]       build Workers (all by default)

@@ -32,6 +32,8 @@ pub struct Options {
     pub registry_dir: PathBuf,
     /// Where wrangler's output goes; `None` inherits the terminal.
     pub log_file: Option<PathBuf>,
+    /// wrangler's `--log-level`; `None` keeps its default (every console line shown).
+    pub log_level: Option<&'static str>,
 }
 
 impl Options {
@@ -44,6 +46,7 @@ impl Options {
             persist_dir: work.join(format!("{label}-state")),
             registry_dir: work.join(format!("{label}-registry")),
             log_file: Some(work.join(format!("{label}.log"))),
+            log_level: None,
         })
     }
 
@@ -54,6 +57,7 @@ impl Options {
             registry_dir: persist_dir.join("dev-registry"),
             persist_dir,
             log_file,
+            log_level: None,
         }
     }
 }
@@ -186,6 +190,9 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
     let mut args = vec!["dev"];
     for c in &configs {
         args.extend(["-c", c.as_str()]);
+    }
+    if let Some(level) = opts.log_level {
+        args.extend(["--log-level", level]);
     }
     args.extend([
         "--ip",
