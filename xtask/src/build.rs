@@ -4,16 +4,17 @@ use crate::toolchain::{Toolchain, WASM_TARGET, WORKER_BUILD_VERSION};
 use crate::util::{fnv1a, run, step, Cmd};
 use std::path::{Path, PathBuf};
 
-/// Every Worker crate: the seven services, plus the benchmark's pass-through.
-pub const SERVICES: [&str; 7] = [
-    "gateway",
-    "iam",
-    "registry",
-    "billing",
-    "provisioning",
-    "stack-registry",
-    "cli",
-];
+/// The seven service crates, named as `nno_core::Service` names them.
+pub const SERVICES: [&str; 7] = {
+    let mut names = [""; 7];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = nno_core::Service::ALL[i].name();
+        i += 1;
+    }
+    names
+};
+/// The benchmark's floor Worker, built only by `bench`.
 pub const PASSTHROUGH: &str = "bench-passthrough";
 
 /// Set by `dev`, `test` and `bench` after they have built everything, so that the

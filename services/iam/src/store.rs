@@ -25,6 +25,20 @@ fn fail(e: worker::Error) -> ApiError {
     ApiError::internal()
 }
 
+/// Runs a statement that returns no rows; the result carries `changes`.
+async fn exec(
+    db: &D1Database,
+    sql: &str,
+    params: &[JsValue],
+) -> Result<worker::D1Result, ApiError> {
+    db.prepare(sql)
+        .bind(params)
+        .map_err(fail)?
+        .run()
+        .await
+        .map_err(fail)
+}
+
 fn iso(ms: f64) -> String {
     js_sys::Date::new(&JsValue::from_f64(ms))
         .to_iso_string()
@@ -167,12 +181,9 @@ pub async fn update_password(
     hash: &str,
     now: f64,
 ) -> Result<(), ApiError> {
-    db.prepare("UPDATE account SET password = ?1, updatedAt = ?2 WHERE userId = ?3 AND providerId = 'credential'")
-        .bind(&[hash.into(), now.into(), user_id.into()])
-        .map_err(fail)?
-        .run()
+    let sql = "UPDATE account SET password = ?1, updatedAt = ?2 WHERE userId = ?3 AND providerId = 'credential'";
+    exec(db, sql, &[hash.into(), now.into(), user_id.into()])
         .await
-        .map_err(fail)
         .map(|_| ())
 }
 
@@ -228,13 +239,13 @@ pub async fn session(
 }
 
 pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<(), ApiError> {
-    db.prepare("DELETE FROM session WHERE token = ?1")
-        .bind(&[token_hash.into()])
-        .map_err(fail)?
-        .run()
-        .await
-        .map_err(fail)
-        .map(|_| ())
+    exec(
+        db,
+        "DELETE FROM session WHERE token = ?1",
+        &[token_hash.into()],
+    )
+    .await
+    .map(|_| ())
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,13 +298,8 @@ pub async fn revoke_session(
     user_id: &str,
     token_hash: &str,
 ) -> Result<bool, ApiError> {
-    let r = db
-        .prepare("DELETE FROM session WHERE userId = ?1 AND token = ?2")
-        .bind(&[user_id.into(), token_hash.into()])
-        .map_err(fail)?
-        .run()
-        .await
-        .map_err(fail)?;
+    let sql = "DELETE FROM session WHERE userId = ?1 AND token = ?2";
+    let r = exec(db, sql, &[user_id.into(), token_hash.into()]).await?;
     Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
@@ -303,14 +309,7 @@ pub async fn revoke_sessions(
     user_id: &str,
     keep_token_hash: Option<&str>,
 ) -> Result<(), ApiError> {
-    db.prepare("DELETE FROM session WHERE userId = ?1 AND token IS NOT ?2")
-        .bind(&[
-            user_id.into(),
-            keep_token_hash.map(JsValue::from).unwrap_or(JsValue::NULL),
-        ])
-        .map_err(fail)?
-        .run()
-        .await
-        .map_err(fail)
-        .map(|_| ())
+    let keep = keep_token_hash.map(JsValue::from).unwrap_or(JsValue::NULL);
+    let sql = "DELETE FROM session WHERE userId = ?1 AND token IS NOT ?2";
+    exec(db, sql, &[user_id.into(), keep]).await.map(|_| ())
 }
