@@ -5,7 +5,7 @@ use crate::context::RequestContext;
 use crate::runtime::now_ms;
 use nno_auth::caller::{self, CallerError, IDENTITY_HEADER, SIGNATURE_HEADER};
 use nno_core::{ApiError, ErrorCode};
-use worker::{Env, Headers};
+use worker::{web_sys, Env, Headers};
 
 pub const SECRET: &str = "NNO_INTERNAL_API_KEY";
 
@@ -37,20 +37,24 @@ pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<Stri
     })
 }
 
-/// Signs `identity_json` for a request to another service.
-pub fn sign(
+/// Signs `identity_json` for a request to another service and sets both headers on
+/// it, replacing whatever identity headers were there.
+pub fn attach(
+    headers: &web_sys::Headers,
     key: &str,
     identity_json: &str,
-    ctx_request_id: &str,
+    request_id: &str,
     method: &str,
     path: &str,
-) -> (String, String) {
-    caller::sign(
+) {
+    let (id, sig) = caller::sign(
         key.as_bytes(),
         identity_json,
-        ctx_request_id,
+        request_id,
         method,
         path,
         now_ms() as i64,
-    )
+    );
+    let _ = headers.set(IDENTITY_HEADER, &id);
+    let _ = headers.set(SIGNATURE_HEADER, &sig);
 }

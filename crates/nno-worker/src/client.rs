@@ -2,8 +2,7 @@
 //! and trace context so one request can be followed across every hop.
 
 use crate::context::RequestContext;
-use crate::runtime::random_array;
-use nno_core::{request_id, trace, ApiError, ErrorCode, Service};
+use nno_core::{ApiError, ErrorCode, Service};
 use worker::{Env, Fetcher, Headers, Method, Request, RequestInit, Response};
 
 pub struct ServiceClient {
@@ -52,14 +51,10 @@ impl ServiceClient {
         headers: Headers,
     ) -> Result<Response, ApiError> {
         if let Some((key, identity_json)) = identity {
-            let (id, sig) =
-                crate::caller::sign(key, identity_json, &ctx.request_id, method.as_ref(), path);
-            let _ = headers.set(nno_auth::caller::IDENTITY_HEADER, &id);
-            let _ = headers.set(nno_auth::caller::SIGNATURE_HEADER, &sig);
+            let (rid, m) = (&ctx.request_id, method.as_ref());
+            crate::caller::attach(&headers.0, key, identity_json, rid, m, path);
         }
-        let child = ctx.trace.child(random_array());
-        let _ = headers.set(request_id::HEADER, &ctx.request_id);
-        let _ = headers.set(trace::HEADER, &child.header_value());
+        ctx.propagate(&headers.0);
         let mut init = RequestInit::new();
         init.with_method(method);
         if let Some(body) = json_body {

@@ -41,6 +41,14 @@ impl RequestContext {
         }
     }
 
+    /// Carries this request's id and a child span of its trace onto a request to the
+    /// next hop.
+    pub fn propagate(&self, headers: &web_sys::Headers) {
+        let _ = headers.set(request_id::HEADER, &self.request_id);
+        let child = self.trace.child(random_array());
+        let _ = headers.set(nno_core::trace::HEADER, &child.header_value());
+    }
+
     pub fn elapsed_ms(&self) -> f64 {
         now_ms() - self.started_ms
     }

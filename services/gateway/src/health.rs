@@ -3,7 +3,7 @@
 
 use crate::config::GatewayConfig;
 use futures_util::future::join_all;
-use nno_core::health::{HealthReport, Status};
+use nno_core::health::HealthReport;
 use nno_core::Service;
 use nno_worker::client::ServiceClient;
 use nno_worker::{health, respond, RequestContext};
@@ -44,14 +44,13 @@ async fn upstream(
             ctx.started_ms,
             Err(error),
         );
-        let mut r = HealthReport::new(
+        // A failed check makes the report "down" by itself.
+        HealthReport::new(
             service.name(),
             config.environment.as_str(),
             vec![check],
             vec![],
-        );
-        r.status = Status::Down;
-        r
+        )
     };
     let client = match ServiceClient::new(env, service) {
         Ok(c) => c,

@@ -4,11 +4,9 @@
 use crate::auth::Identity;
 use crate::config::GatewayConfig;
 use crate::outgoing::Outgoing;
-use nno_auth::caller::{IDENTITY_HEADER, SIGNATURE_HEADER};
 use nno_core::routing::{split_url, upstream_failure, Resolved};
-use nno_core::{request_id, trace, ApiError, ErrorCode};
+use nno_core::{ApiError, ErrorCode};
 use nno_worker::caller;
-use nno_worker::runtime::random_array;
 use nno_worker::{respond, RequestContext};
 use serde_json::json;
 use worker::wasm_bindgen::JsCast;
@@ -55,11 +53,7 @@ pub async fn forward(
         );
     };
     let headers = upstream.headers();
-    let _ = headers.set(request_id::HEADER, &ctx.request_id);
-    let _ = headers.set(
-        trace::HEADER,
-        &ctx.trace.child(random_array()).header_value(),
-    );
+    ctx.propagate(&headers);
     // The identity goes upstream signed; whatever identity headers the client sent are
     // overwritten, and the service key itself never leaves the gateway.
     let Some(key) = config.internal_key.as_deref() else {
@@ -68,15 +62,14 @@ pub async fn forward(
             format!("{} is not configured on the gateway", caller::SECRET),
         );
     };
-    let (id, sig) = caller::sign(
+    caller::attach(
+        &headers,
         key,
         identity.json(),
         &ctx.request_id,
         &ctx.method,
         &resolved.upstream_path,
     );
-    let _ = headers.set(IDENTITY_HEADER, &id);
-    let _ = headers.set(SIGNATURE_HEADER, &sig);
     if *identity == Identity::Service {
         let _ = headers.delete("authorization");
     }

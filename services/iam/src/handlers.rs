@@ -271,9 +271,12 @@ fn token(req: &Request, cfg: &IamConfig) -> Option<String> {
     session::token_from_bearer(secret, bearer(&auth)?).map(str::to_string)
 }
 
-async fn current(req: &Request, env: &Env) -> Result<Option<crate::dto::SessionAndUser>, ApiError> {
-    let cfg = IamConfig::load(env)?;
-    let Some(token) = token(req, &cfg) else {
+async fn current(
+    req: &Request,
+    env: &Env,
+    cfg: &IamConfig,
+) -> Result<Option<crate::dto::SessionAndUser>, ApiError> {
+    let Some(token) = token(req, cfg) else {
         return Ok(None);
     };
     store::session(
@@ -286,7 +289,7 @@ async fn current(req: &Request, env: &Env) -> Result<Option<crate::dto::SessionA
 }
 
 pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let found = current(req, env).await?;
+    let found = current(req, env, &IamConfig::load(env)?).await?;
     Ok(respond::json(200, &found, &ctx.request_id))
 }
 
@@ -301,7 +304,7 @@ pub async fn sign_out(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResu
 
 /// For the gateway: who the session belongs to, or 401.
 pub async fn nno_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let found = current(req, env)
+    let found = current(req, env, &IamConfig::load(env)?)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no valid session"))?;
     let body = json!({
@@ -314,22 +317,26 @@ pub async fn nno_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiR
 }
 
 /// The caller's live session, or 401.
-async fn required(req: &Request, env: &Env) -> Result<crate::dto::SessionAndUser, ApiError> {
-    current(req, env)
+async fn required(
+    req: &Request,
+    env: &Env,
+    cfg: &IamConfig,
+) -> Result<crate::dto::SessionAndUser, ApiError> {
+    current(req, env, cfg)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no valid session"))
 }
 
 pub async fn list_sessions(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let me = required(req, env).await?;
+    let me = required(req, env, &IamConfig::load(env)?).await?;
     let sessions = store::list_sessions(&store::db(env)?, &me.user.id, now_ms()).await?;
     Ok(respond::json(200, &sessions, &ctx.request_id))
 }
 
 pub async fn revoke_session(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: crate::dto::RevokeSession = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let me = required(&req, env).await?;
     let cfg = IamConfig::load(env)?;
+    let me = required(&req, env, &cfg).await?;
     let token = session::token_from_bearer(cfg.secret.as_bytes(), body.token.trim())
         .ok_or_else(|| invalid("token", "token is not a session token"))?;
     // Only the caller's own sessions: another user's token is simply not found.
@@ -349,7 +356,7 @@ pub async fn revoke_sessions(
     ctx: &RequestContext,
     keep_current: bool,
 ) -> ApiResult {
-    let me = required(req, env).await?;
+    let me = required(req, env, &IamConfig::load(env)?).await?;
     let keep = keep_current.then(|| session::token_hash(&me.session.token));
     store::revoke_sessions(&store::db(env)?, &me.user.id, keep.as_deref()).await?;
     Ok(respond::json(
@@ -364,7 +371,7 @@ pub async fn change_password(mut req: Request, env: &Env, ctx: &RequestContext) 
     let body: crate::dto::ChangePassword = read_json(&mut req, DEFAULT_LIMIT).await?;
     password::check_policy(&body.new_password)
         .map_err(|e| invalid("newPassword", &e.to_string()))?;
-    let me = required(&req, env).await?;
+    let me = required(&req, env, &IamConfig::load(env)?).await?;
     let db = store::db(env)?;
     let row = store::user_with_password(&db, &me.user.email)
         .await?
