@@ -1,0 +1,203 @@
+//! Roles and permissions. A user has a platform role (`platform-admin`, `user`) and, in
+//! each tenant they belong to, a tenant role (`owner`, `admin`, `member`). What a role
+//! may do in a tenant is its built-in IAM permissions plus the feature permissions the
+//! tenant mapped to it (`/api/nno/roles`); per-user grants add to that and per-user
+//! denials take away (`/api/nno/grants`). A denial wins over everything but the
+//! platform-admin role.
+
+use std::collections::BTreeSet;
+
+pub const PLATFORM_ADMIN: &str = "platform-admin";
+pub const PLATFORM_USER: &str = "user";
+
+/// Tenant roles, most powerful first.
+pub const TENANT_ROLES: [&str; 3] = ["owner", "admin", "member"];
+
+/// IAM's own permissions.
+pub const IAM_READ: &str = "iam:read";
+pub const IAM_MANAGE_MEMBERS: &str = "iam:manage-members";
+pub const IAM_MANAGE_ROLES: &str = "iam:manage-roles";
+pub const IAM_MANAGE_GRANTS: &str = "iam:manage-grants";
+pub const IAM_MANAGE_KEYS: &str = "iam:manage-keys";
+pub const IAM_MANAGE_TENANT: &str = "iam:manage-tenant";
+pub const IAM_DELETE_TENANT: &str = "iam:delete-tenant";
+
+const OWNER: [&str; 7] = [
+    IAM_READ,
+    IAM_MANAGE_MEMBERS,
+    IAM_MANAGE_ROLES,
+    IAM_MANAGE_GRANTS,
+    IAM_MANAGE_KEYS,
+    IAM_MANAGE_TENANT,
+    IAM_DELETE_TENANT,
+];
+const ADMIN: [&str; 6] = [
+    IAM_READ,
+    IAM_MANAGE_MEMBERS,
+    IAM_MANAGE_ROLES,
+    IAM_MANAGE_GRANTS,
+    IAM_MANAGE_KEYS,
+    IAM_MANAGE_TENANT,
+];
+const MEMBER: [&str; 1] = [IAM_READ];
+
+/// The built-in permissions of a tenant role (none for an unknown role).
+pub fn builtin(role: &str) -> &'static [&'static str] {
+    match role {
+        "owner" => &OWNER,
+        "admin" => &ADMIN,
+        "member" => &MEMBER,
+        _ => &[],
+    }
+}
+
+pub fn is_tenant_role(role: &str) -> bool {
+    TENANT_ROLES.contains(&role)
+}
+
+/// Rank of a tenant role: lower is more powerful.
+pub fn rank(role: &str) -> usize {
+    TENANT_ROLES
+        .iter()
+        .position(|r| *r == role)
+        .unwrap_or(TENANT_ROLES.len())
+}
+
+/// A feature id: lowercase letters, digits and hyphens, starting with a letter, at
+/// most 63 characters (it becomes part of resource names).
+pub fn is_feature_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// A permission key, `^{featureId}:[a-z-]+$` (check V06), at most 128 characters.
+pub fn is_permission(s: &str) -> bool {
+    let Some((feature, action)) = s.split_once(':') else {
+        return false;
+    };
+    s.len() <= 128
+        && is_feature_id(feature)
+        && !action.is_empty()
+        && action.bytes().all(|c| c.is_ascii_lowercase() || c == b'-')
+}
+
+/// One per-user grant (`granted`) or denial, already filtered to live ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub permission: String,
+    pub granted: bool,
+}
+
+/// The effective permissions of a member with `role`, given the tenant's feature
+/// mapping for that role and the member's live grants.
+pub fn effective(role: &str, mapped: &[String], grants: &[Grant]) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = builtin(role).iter().map(|p| p.to_string()).collect();
+    set.extend(mapped.iter().cloned());
+    set.extend(
+        grants
+            .iter()
+            .filter(|g| g.granted)
+            .map(|g| g.permission.clone()),
+    );
+    for g in grants.iter().filter(|g| !g.granted) {
+        set.remove(&g.permission);
+    }
+    set
+}
+
+/// Whether a holder of `held` may do what `required` names. `*` (a platform admin's
+/// set) allows everything.
+pub fn allows<S: AsRef<str>>(held: &[S], required: &str) -> bool {
+    held.iter()
+        .any(|p| p.as_ref() == "*" || p.as_ref() == required)
+}
+
+/// Whether an actor with tenant role `actor` may give or take `target` (a role someone
+/// has or would get): owners manage everyone; admins manage admins and members but
+/// cannot touch owners or make anyone one; members manage nobody.
+pub fn may_manage_role(actor: &str, target: &str) -> bool {
+    match actor {
+        "owner" => true,
+        "admin" => target != "owner",
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_keys_follow_v06() {
+        for ok in [
+            "billing:read",
+            "analytics:write-export",
+            "iam:read",
+            "a1-b:x",
+        ] {
+            assert!(is_permission(ok), "{ok}");
+        }
+        for bad in [
+            "billing",
+            "billing:",
+            ":read",
+            "Billing:read",
+            "billing:Read",
+            "billing:read2",
+            "billing:read:more",
+            "1billing:read",
+            "bill_ing:read",
+            "billing: read",
+        ] {
+            assert!(!is_permission(bad), "{bad}");
+        }
+        assert!(!is_permission(&format!("a:{}", "b".repeat(200))));
+    }
+
+    #[test]
+    fn effective_adds_mapping_and_grants_and_removes_denials() {
+        let mapped = vec!["billing:read".to_string(), "billing:write".to_string()];
+        let grants = vec![
+            Grant {
+                permission: "analytics:export".into(),
+                granted: true,
+            },
+            Grant {
+                permission: "billing:write".into(),
+                granted: false,
+            },
+            Grant {
+                permission: IAM_READ.into(),
+                granted: false,
+            },
+        ];
+        let set = effective("member", &mapped, &grants);
+        let got: Vec<&str> = set.iter().map(String::as_str).collect();
+        assert_eq!(got, ["analytics:export", "billing:read"]);
+        assert!(effective("owner", &[], &[]).contains(IAM_DELETE_TENANT));
+        assert!(!effective("admin", &[], &[]).contains(IAM_DELETE_TENANT));
+        assert!(effective("stranger", &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn allows_exact_or_star() {
+        assert!(allows(&["iam:read"], "iam:read"));
+        assert!(!allows(&["iam:read"], "iam:manage-roles"));
+        assert!(allows(&["*"], "anything:at-all"));
+        assert!(!allows::<&str>(&[], "iam:read"));
+    }
+
+    #[test]
+    fn role_management_rules() {
+        assert!(may_manage_role("owner", "owner"));
+        assert!(may_manage_role("admin", "member"));
+        assert!(may_manage_role("admin", "admin"));
+        assert!(!may_manage_role("admin", "owner"));
+        assert!(!may_manage_role("member", "member"));
+        assert!(rank("owner") < rank("admin") && rank("admin") < rank("member"));
+    }
+}
