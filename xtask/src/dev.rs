@@ -20,6 +20,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         std::fs::remove_dir_all(&state).map_err(|e| format!("{}: {e}", state.display()))?;
     }
     platform::migrate(&root, &tools, &state)?;
+    let sandbox = crate::sandbox::start(&root, None)?;
     step("starting the seven Workers on workerd");
     let mut p = platform::start(&root, &tools, &Options::all_services(port, state, None))?;
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -43,6 +44,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     step("stopping");
     p.stop();
+    drop(sandbox);
     Ok(())
 }
 

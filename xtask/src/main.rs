@@ -7,6 +7,7 @@ mod config_check;
 mod dev;
 mod load;
 mod platform;
+mod sandbox;
 mod test;
 mod toolchain;
 mod util;

@@ -87,9 +87,16 @@ fn dry_runs(root: &Path, tools: &Toolchain) -> Result<(), String> {
 }
 
 fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String> {
+    // The official better-auth client that crates/e2e/tests/official_client.rs runs.
+    toolchain::npm_ci(
+        &root.join("crates/e2e/client"),
+        &["better-auth/package.json"],
+        "installing the official better-auth client from crates/e2e/client/package-lock.json",
+    )?;
     let state = work.join("state");
     platform::migrate(root, tools, &state)?;
 
+    let sandbox = crate::sandbox::start(root, Some(&work.join("sandbox.log")))?;
     step("starting the local platform and an isolated gateway on free ports");
     let full_log = work.join("platform.log");
     let iso_log = work.join("isolated.log");
@@ -125,12 +132,13 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
             .env("NNO_E2E_ISOLATED_GATEWAY", platform_url(&iso))
             .env("NNO_E2E_DIRECT_REGISTRY", platform_url(&direct))
             .env("NNO_E2E_SERVICE_KEY", service_key)
+            .env("NNO_E2E_SANDBOX", crate::sandbox::url())
             .dir(root),
     );
     if result.is_err() {
         show_log(&full_log);
     }
-    drop((full, iso, direct));
+    drop((full, iso, direct, sandbox));
     result
 }
 

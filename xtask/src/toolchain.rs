@@ -177,23 +177,36 @@ fn ensure_node_tools(root: &Path) -> Result<PathBuf, String> {
         ));
     }
     let dir = root.join("wrangler");
-    let bin = dir.join("node_modules/.bin");
-    let lock = std::fs::read(dir.join("package-lock.json"))
-        .map_err(|e| format!("wrangler/package-lock.json unreadable: {e}"))?;
-    // npm ci is skipped while the installed tree matches the lockfile it came from.
-    let stamp = dir.join("node_modules/.nno-lock-hash");
+    npm_ci(
+        &dir,
+        &[".bin/wrangler", ".bin/esbuild", ".bin/wasm-opt"],
+        "installing wrangler, esbuild and wasm-opt from wrangler/package-lock.json",
+    )?;
+    Ok(dir.join("node_modules/.bin"))
+}
+
+/// `npm ci` in `dir`, skipped while the installed tree matches the lockfile it came
+/// from (a hash stamp in `node_modules`) and every path of `expect` (relative to
+/// `node_modules`) exists. `what` is the step message shown when it does run.
+pub fn npm_ci(dir: &Path, expect: &[&str], what: &str) -> Result<(), String> {
+    let modules = dir.join("node_modules");
+    let lock = std::fs::read(dir.join("package-lock.json")).map_err(|e| {
+        format!(
+            "{} unreadable: {e}",
+            dir.join("package-lock.json").display()
+        )
+    })?;
+    let stamp = modules.join(".nno-lock-hash");
     let want = format!("{:016x}", util::fnv1a(&lock));
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str())
-        && ["wrangler", "esbuild", "wasm-opt"]
-            .iter()
-            .all(|b| bin.join(b).exists())
+        && expect.iter().all(|p| modules.join(p).exists())
     {
-        return Ok(bin);
+        return Ok(());
     }
-    util::step("installing wrangler, esbuild and wasm-opt from wrangler/package-lock.json");
+    util::step(what);
     run(Cmd::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .dir(&dir))?;
+        .dir(dir))?;
     std::fs::write(&stamp, want).map_err(|e| e.to_string())?;
-    Ok(bin)
+    Ok(())
 }

@@ -82,11 +82,17 @@ fn encode_component(s: &str) -> String {
 
 /// The session token from a `Cookie` header, if its signature verifies.
 pub fn token_from_cookie(secret: &[u8], cookie_header: &str) -> Option<String> {
+    signed_cookie(secret, cookie_header, COOKIE_NAME)
+}
+
+/// The value of the signed cookie `name` (Better Auth's `value.signature` form), if
+/// its signature verifies.
+pub fn signed_cookie(secret: &[u8], cookie_header: &str, name: &str) -> Option<String> {
     cookie_header
         .split(';')
         .filter_map(|c| c.trim().split_once('='))
         // Better Auth names it `__Secure-…` when it sets it over HTTPS; accept both.
-        .filter(|(k, _)| *k == COOKIE_NAME || k.strip_prefix("__Secure-") == Some(COOKIE_NAME))
+        .filter(|(k, _)| *k == name || k.strip_prefix("__Secure-") == Some(name))
         .find_map(|(_, v)| verify_signed(secret, &decode_component(v)).map(str::to_string))
 }
 
@@ -98,9 +104,20 @@ pub struct CookieOptions<'a> {
 
 /// `Set-Cookie` for a new session (max-age in seconds).
 pub fn set_cookie(secret: &[u8], token: &str, max_age: i64, opts: &CookieOptions) -> String {
+    set_signed_cookie(COOKIE_NAME, secret, token, max_age, opts)
+}
+
+/// `Set-Cookie` for the signed cookie `name`.
+pub fn set_signed_cookie(
+    name: &str,
+    secret: &[u8],
+    value: &str,
+    max_age: i64,
+    opts: &CookieOptions,
+) -> String {
     let mut c = format!(
-        "{COOKIE_NAME}={}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax",
-        encode_component(&sign(secret, token))
+        "{name}={}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax",
+        encode_component(&sign(secret, value))
     );
     if opts.secure {
         c.push_str("; Secure");
@@ -114,7 +131,12 @@ pub fn set_cookie(secret: &[u8], token: &str, max_age: i64, opts: &CookieOptions
 
 /// `Set-Cookie` that deletes the session cookie.
 pub fn clear_cookie(opts: &CookieOptions) -> String {
-    let mut c = format!("{COOKIE_NAME}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax");
+    clear_named(COOKIE_NAME, opts)
+}
+
+/// `Set-Cookie` that deletes the cookie `name`.
+pub fn clear_named(name: &str, opts: &CookieOptions) -> String {
+    let mut c = format!("{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax");
     if opts.secure {
         c.push_str("; Secure");
     }

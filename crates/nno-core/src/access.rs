@@ -4,7 +4,7 @@
 /// IAM endpoints a person must reach before they have a session (Better Auth's
 /// session check, sign-up, sign-in, magic link, social sign-in, password reset and
 /// verification), as gateway paths.
-const PUBLIC_IAM: [&str; 11] = [
+const PUBLIC_IAM: [&str; 14] = [
     // Better Auth's clients ask for the session before anyone signs in (and get null).
     "/api/v1/iam/auth/get-session",
     "/api/v1/iam/auth/sign-out",
@@ -14,9 +14,12 @@ const PUBLIC_IAM: [&str; 11] = [
     "/api/v1/iam/auth/magic-link/verify",
     "/api/v1/iam/auth/sign-in/social",
     "/api/v1/iam/auth/forget-password",
+    "/api/v1/iam/auth/request-password-reset",
+    "/api/v1/iam/auth/send-verification-email",
     "/api/v1/iam/auth/reset-password",
     "/api/v1/iam/auth/verify-email",
     "/api/v1/iam/auth/two-factor/verify-totp",
+    "/api/v1/iam/auth/two-factor/verify-backup-code",
 ];
 
 /// Prefixes under which every path is public (OAuth callbacks carry the provider name,

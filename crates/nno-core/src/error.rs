@@ -107,6 +107,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub details: Value,
+    /// A finer, endpoint-specific reason (Better Auth's codes such as
+    /// `INVALID_EMAIL_OR_PASSWORD`), shown by `to_json_compat`.
+    pub reason: Option<&'static str>,
 }
 
 impl ApiError {
@@ -115,7 +118,26 @@ impl ApiError {
             code,
             message: message.into(),
             details: Value::Null,
+            reason: None,
         }
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// The envelope plus top-level `code` and `message`, which is where Better Auth's
+    /// clients read an error: IAM's `/api/auth/*` answers with this so that those
+    /// clients and NNO's own both understand it.
+    pub fn to_json_compat(&self, request_id: &str) -> String {
+        let code = self.reason.unwrap_or(self.code.as_str());
+        let v = serde_json::json!({
+            "error": self.envelope(request_id).error,
+            "code": code,
+            "message": self.message,
+        });
+        v.to_string()
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -194,6 +216,19 @@ mod tests {
             json!({"error": {"code": "VALIDATION_FAILED", "message": "slug is invalid",
                    "requestId": "req-1", "details": {"field": "slug"}}})
         );
+    }
+
+    #[test]
+    fn compat_body_adds_top_level_code_and_message() {
+        let err = ApiError::new(ErrorCode::Unauthorized, "invalid email or password")
+            .with_reason("INVALID_EMAIL_OR_PASSWORD");
+        let v: Value = serde_json::from_str(&err.to_json_compat("r")).unwrap();
+        assert_eq!(v["code"], "INVALID_EMAIL_OR_PASSWORD");
+        assert_eq!(v["message"], "invalid email or password");
+        assert_eq!(v["error"]["code"], "UNAUTHORIZED");
+        let plain = ApiError::not_found("x");
+        let v: Value = serde_json::from_str(&plain.to_json_compat("r")).unwrap();
+        assert_eq!(v["code"], "NOT_FOUND");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod request_id;
 pub mod routing;
 pub mod service;
 pub mod trace;
+pub mod urls;
 
 pub use environment::Environment;
 pub use error::{ApiError, ErrorCode};

@@ -31,20 +31,41 @@ pub const USER: Rule = Rule {
     window_ms: 60_000,
 };
 
-const STRICT_PATHS: [&str; 6] = [
+/// Failed API-key attempts per client IP: 10 per 5 minutes. Checked before a presented
+/// key is looked up, so guessing keys costs the guesser, not the database.
+pub const BAD_KEY: Rule = Rule {
+    name: "bad-key",
+    limit: 10,
+    window_ms: 300_000,
+};
+
+/// A key's own limit, as set when it was created.
+pub fn key_rule(limit: u32, window_ms: u64) -> Rule {
+    Rule {
+        name: "key",
+        limit,
+        window_ms,
+    }
+}
+
+const STRICT_PATHS: [&str; 7] = [
     "/api/v1/iam/auth/sign-in/email",
     "/api/v1/iam/auth/sign-up/email",
     "/api/v1/iam/auth/two-factor/verify-totp",
     "/api/v1/iam/auth/two-factor/verify-backup-code",
     "/api/v1/iam/auth/change-password",
     "/api/v1/iam/auth/reset-password",
+    "/api/v1/iam/auth/two-factor/enable",
 ];
 
-const AUTH_PATHS: [&str; 4] = [
+const AUTH_PATHS: [&str; 7] = [
     "/api/v1/iam/auth/sign-in/magic-link",
+    "/api/v1/iam/auth/magic-link/verify",
+    "/api/v1/iam/auth/request-password-reset",
     "/api/v1/iam/auth/forget-password",
     "/api/v1/iam/auth/verify-email",
     "/api/v1/iam/auth/sign-in/social",
+    "/api/v1/iam/auth/send-verification-email",
 ];
 
 /// The per-IP rule for an authentication endpoint, if `path` is one.
@@ -95,6 +116,16 @@ impl Decision {
 }
 
 impl Window {
+    /// The decision a request at `now_ms` would get, without counting it.
+    pub fn peek(&self, rule: &Rule, now_ms: u64) -> Decision {
+        let mut copy = *self;
+        let mut d = copy.hit(rule, now_ms);
+        if d.allowed {
+            d.remaining += 1;
+        }
+        d
+    }
+
     /// Counts one request at `now_ms` under `rule`.
     pub fn hit(&mut self, rule: &Rule, now_ms: u64) -> Decision {
         if now_ms >= self.start_ms + rule.window_ms || now_ms < self.start_ms {
@@ -140,6 +171,19 @@ mod tests {
     }
 
     #[test]
+    fn peek_does_not_count() {
+        let mut w = Window::default();
+        assert!(w.peek(&BAD_KEY, 0).allowed);
+        assert_eq!(w.peek(&BAD_KEY, 0).remaining, 10);
+        for _ in 0..10 {
+            w.hit(&BAD_KEY, 1);
+        }
+        assert!(!w.peek(&BAD_KEY, 2).allowed);
+        assert!(w.peek(&BAD_KEY, 300_001).allowed);
+        assert_eq!(w.count, 10);
+    }
+
+    #[test]
     fn headers_follow_the_ietf_draft() {
         let mut w = Window::default();
         for _ in 0..3 {
@@ -155,7 +199,10 @@ mod tests {
     #[test]
     fn rules_by_path() {
         assert_eq!(ip_rule("/api/v1/iam/auth/sign-in/email"), Some(AUTH_STRICT));
-        assert_eq!(ip_rule("/api/v1/iam/auth/forget-password"), Some(AUTH));
+        assert_eq!(
+            ip_rule("/api/v1/iam/auth/request-password-reset"),
+            Some(AUTH)
+        );
         assert_eq!(ip_rule("/api/v1/iam/auth/get-session"), None);
         assert_eq!(ip_rule("/api/v1/platforms"), None);
     }

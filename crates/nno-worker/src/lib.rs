@@ -9,6 +9,7 @@ pub mod context;
 pub mod crypto;
 pub mod health;
 pub mod log;
+pub mod outbound;
 pub mod respond;
 pub mod runtime;
 pub mod serve;

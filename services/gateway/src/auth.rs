@@ -1,12 +1,17 @@
 //! Who is calling: the service key (`Authorization: Bearer <AUTH_API_KEY>`, compared in
 //! constant time), a user session (the session cookie, or a bearer token that is not
 //! the service key, validated by IAM through its binding), or nobody, which only the
-//! public paths (`nno_core::access::is_public`) accept. API keys come with the IAM
-//! issue's `/api/nno/apikey`.
+//! public paths (`nno_core::access::is_public`) accept; or an API key (`nno_…` as a
+//! bearer token), verified by IAM on every request so that revocation is immediate.
+//! Keys of the wrong shape are refused without any lookup, and an IP that keeps
+//! presenting unknown keys is throttled before its next key reaches IAM.
 
 use crate::config::GatewayConfig;
+use crate::limiter::{self, Refusal};
+use nno_auth::apikey;
 use nno_auth::ct::secrets_equal;
 use nno_core::access::{bearer, is_public};
+use nno_core::ratelimit::{self, Rule};
 use nno_core::{ApiError, ErrorCode, Service};
 use nno_worker::client::ServiceClient;
 use nno_worker::RequestContext;
@@ -22,6 +27,12 @@ pub enum Identity {
         user_id: String,
         json: String,
     },
+    /// An API key, with its own rate limit.
+    Key {
+        key_id: String,
+        json: String,
+        limit: Rule,
+    },
 }
 
 impl Identity {
@@ -30,9 +41,13 @@ impl Identity {
         match self {
             Identity::Anonymous => r#"{"auth":"none"}"#,
             Identity::Service => r#"{"auth":"service"}"#,
-            Identity::User { json, .. } => json,
+            Identity::User { json, .. } | Identity::Key { json, .. } => json,
         }
     }
+}
+
+fn refused(e: ApiError) -> Refusal {
+    (e, Vec::new())
 }
 
 pub async fn authenticate(
@@ -40,13 +55,17 @@ pub async fn authenticate(
     env: &Env,
     ctx: &RequestContext,
     config: &GatewayConfig,
-) -> Result<Identity, ApiError> {
+    ip: &str,
+) -> Result<Identity, Refusal> {
     let authorization = headers.get("authorization").ok().flatten();
     let token = authorization.as_deref().and_then(bearer);
     if let (Some(t), Some(key)) = (token, config.auth_api_key.as_deref()) {
         if secrets_equal(t.as_bytes(), key.as_bytes()) {
             return Ok(Identity::Service);
         }
+    }
+    if let Some(t) = token.filter(|t| t.starts_with(apikey::PREFIX)) {
+        return api_key(t, env, ctx, config, ip).await;
     }
     let cookie = headers
         .get("cookie")
@@ -58,10 +77,10 @@ pub async fn authenticate(
         return if public {
             Ok(Identity::Anonymous)
         } else {
-            Err(ApiError::new(
+            Err(refused(ApiError::new(
                 ErrorCode::Unauthorized,
                 "authentication required: send a session or Authorization: Bearer <token>",
-            ))
+            )))
         };
     }
     // A bearer token wins over a cookie; only a cookie-borne session is exposed to
@@ -70,20 +89,110 @@ pub async fn authenticate(
         Some(_) => (authorization.as_deref(), None),
         None => (None, cookie.as_deref()),
     };
-    match session(authorization, cookie, env, ctx, config).await? {
+    match session(authorization, cookie, env, ctx, config)
+        .await
+        .map_err(refused)?
+    {
         Some(identity) => {
             if cookie.is_some() {
-                check_origin(headers, &ctx.method, config)?;
+                check_origin(headers, &ctx.method, config).map_err(refused)?;
             }
             Ok(identity)
         }
         // A stale or foreign token must not stop anyone from signing in.
         None if public => Ok(Identity::Anonymous),
-        None => Err(ApiError::new(
+        None => Err(refused(ApiError::new(
             ErrorCode::Unauthorized,
             "invalid or expired credentials",
-        )),
+        ))),
     }
+}
+
+fn internal_key(config: &GatewayConfig) -> Result<&str, ApiError> {
+    config.internal_key.as_deref().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "NNO_INTERNAL_API_KEY is not configured on the gateway",
+        )
+    })
+}
+
+/// An API key: shape check, then the per-IP failure budget, then IAM.
+async fn api_key(
+    key: &str,
+    env: &Env,
+    ctx: &RequestContext,
+    config: &GatewayConfig,
+    ip: &str,
+) -> Result<Identity, Refusal> {
+    let invalid = || {
+        refused(ApiError::new(
+            ErrorCode::Unauthorized,
+            "invalid, expired or revoked API key",
+        ))
+    };
+    if !apikey::looks_like_key(key) {
+        return Err(invalid());
+    }
+    let bad_key = format!("ip:{ip}");
+    limiter::peek(env, &ratelimit::BAD_KEY, &bad_key).await?;
+    let iam = ServiceClient::new(env, Service::Iam).map_err(refused)?;
+    let body = json!({ "key": key }).to_string();
+    let mut resp = iam
+        .send_as(
+            ctx,
+            Method::Post,
+            "/api/nno/apikey/verify",
+            Some(body),
+            Some((
+                internal_key(config).map_err(refused)?,
+                Identity::Anonymous.json(),
+            )),
+            Headers::new(),
+        )
+        .await
+        .map_err(refused)?;
+    match resp.status_code() {
+        200 => {}
+        401 => {
+            // Count the failure; the next attempt from this IP may be refused before it
+            // costs a lookup.
+            let _ = limiter::check(env, &ratelimit::BAD_KEY, &bad_key).await;
+            return Err(invalid());
+        }
+        status => {
+            return Err(refused(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("API key check failed (IAM answered {status})"),
+            )))
+        }
+    }
+    let v: Value = resp.json().await.map_err(|_| {
+        refused(ApiError::new(
+            ErrorCode::UpstreamError,
+            "IAM sent an unreadable key identity",
+        ))
+    })?;
+    let key_id = v["keyId"].as_str().unwrap_or_default().to_string();
+    let limit = ratelimit::key_rule(
+        v["rateLimit"]["max"]
+            .as_u64()
+            .unwrap_or(0)
+            .min(u32::MAX as u64) as u32,
+        v["rateLimit"]["windowMs"].as_u64().unwrap_or(60_000),
+    );
+    let identity = json!({
+        "auth": "apikey",
+        "keyId": key_id,
+        "userId": v["userId"],
+        "orgId": v["orgId"],
+        "permissions": v["permissions"],
+    });
+    Ok(Identity::Key {
+        key_id,
+        json: identity.to_string(),
+        limit,
+    })
 }
 
 /// A cookie-authenticated request that changes state must come from a trusted origin
@@ -114,12 +223,7 @@ async fn session(
     ctx: &RequestContext,
     config: &GatewayConfig,
 ) -> Result<Option<Identity>, ApiError> {
-    let key = config.internal_key.as_deref().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::ServiceUnavailable,
-            "NNO_INTERNAL_API_KEY is not configured on the gateway",
-        )
-    })?;
+    let key = internal_key(config)?;
     let headers = Headers::new();
     if let Some(a) = authorization {
         let _ = headers.set("authorization", a);
@@ -158,7 +262,9 @@ async fn session(
         "email": v["user"]["email"],
         "platformRole": v["platformRole"],
         "sessionId": v["session"]["id"],
-        "activeTenantId": v["session"]["activeOrganizationId"],
+        "tenantId": v["tenant"]["id"],
+        "tenantRole": v["tenant"]["role"],
+        "permissions": v["permissions"],
     });
     let user_id = v["user"]["id"].as_str().unwrap_or_default().to_string();
     Ok(Some(Identity::User {

@@ -75,34 +75,43 @@ async fn route(
         "/health/live" => return (own(health::live(ctx, config)), None),
         _ => {}
     }
+    let ip = req
+        .headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     // Authentication endpoints are limited per client IP, before any credential or
     // database work is spent on them.
     if let Some(rule) = nno_core::ratelimit::ip_rule(&ctx.path) {
-        let ip = req
-            .headers()
-            .get("cf-connecting-ip")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
         if let Err(refused) = limiter::check(env, &rule, &format!("ip:{ip}")).await {
             return (refused_response(refused, ctx), None);
         }
     }
     // Credentials before routing: an unauthenticated caller learns nothing about which
     // paths exist.
-    let identity = match auth::authenticate(&req.headers(), env, ctx, config).await {
+    let identity = match auth::authenticate(&req.headers(), env, ctx, config, &ip).await {
         Ok(identity) => identity,
-        Err(err) => {
-            let response: web_sys::Response = respond::error(&err, &ctx.request_id).into();
-            let _ = response.headers().set("www-authenticate", "Bearer");
-            return (Outgoing::Own(response), None);
+        Err(refusal) => {
+            let unauthorized = refusal.0.code == ErrorCode::Unauthorized;
+            let out = refused_response(refusal, ctx);
+            if let (true, Outgoing::Own(response)) = (unauthorized, &out) {
+                let _ = response.headers().set("www-authenticate", "Bearer");
+            }
+            return (out, None);
         }
     };
-    if let auth::Identity::User { user_id, .. } = &identity {
-        let rule = nno_core::ratelimit::USER;
-        if let Err(refused) = limiter::check(env, &rule, &format!("user:{user_id}")).await {
-            return (refused_response(refused, ctx), None);
+    let limited = match &identity {
+        auth::Identity::User { user_id, .. } => {
+            limiter::check(env, &nno_core::ratelimit::USER, &format!("user:{user_id}")).await
         }
+        auth::Identity::Key { key_id, limit, .. } => {
+            limiter::check(env, limit, &format!("{key_id}:{}", limit.window_ms)).await
+        }
+        _ => Ok(()),
+    };
+    if let Err(refused) = limited {
+        return (refused_response(refused, ctx), None);
     }
     match routing::resolve(&ctx.path) {
         Some(resolved) => {

@@ -22,7 +22,8 @@ impl DurableObject for RateLimiter {
         }
     }
 
-    /// `GET /?limit=N&window=MS`: counts one request, answers the decision.
+    /// `GET /?limit=N&window=MS[&peek=1]`: counts one request (or, with `peek`, only
+    /// looks), answers the decision.
     async fn fetch(&self, req: Request) -> Result<Response> {
         let url = req.url()?;
         let param = |k: &str| {
@@ -38,10 +39,12 @@ impl DurableObject for RateLimiter {
             limit: u32::try_from(limit).unwrap_or(u32::MAX),
             window_ms,
         };
-        let d = self
-            .window
-            .borrow_mut()
-            .hit(&rule, worker::Date::now().as_millis());
+        let now = worker::Date::now().as_millis();
+        let d = if param("peek") == Some(1) {
+            self.window.borrow().peek(&rule, now)
+        } else {
+            self.window.borrow_mut().hit(&rule, now)
+        };
         Response::from_json(&serde_json::json!({
             "allowed": d.allowed, "limit": d.limit, "remaining": d.remaining, "resetMs": d.reset_ms,
         }))
@@ -50,11 +53,19 @@ impl DurableObject for RateLimiter {
 
 /// Counts a request for `key` under `rule`; `Err` is the 429 (or a 503 if the limiter
 /// cannot be reached: failing closed keeps brute force out when the counter is gone).
-pub async fn check(
-    env: &Env,
-    rule: &Rule,
-    key: &str,
-) -> std::result::Result<(), (ApiError, Vec<(&'static str, String)>)> {
+pub async fn check(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), Refusal> {
+    ask(env, rule, key, false).await
+}
+
+/// Whether `key` is already over `rule`, without counting this request.
+pub async fn peek(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), Refusal> {
+    ask(env, rule, key, true).await
+}
+
+/// A 429 (or 503) and the headers that go with it.
+pub type Refusal = (ApiError, Vec<(&'static str, String)>);
+
+async fn ask(env: &Env, rule: &Rule, key: &str, peek: bool) -> std::result::Result<(), Refusal> {
     let unavailable = || {
         (
             ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable"),
@@ -66,8 +77,8 @@ pub async fn check(
         .and_then(|ns| ns.get_by_name(&format!("{}:{key}", rule.name)))
         .map_err(|_| unavailable())?;
     let url = format!(
-        "https://limiter/?limit={}&window={}",
-        rule.limit, rule.window_ms
+        "https://limiter/?limit={}&window={}&peek={}",
+        rule.limit, rule.window_ms, peek as u8
     );
     let mut resp = stub.fetch_with_str(&url).await.map_err(|_| unavailable())?;
     let v: serde_json::Value = resp.json().await.map_err(|_| unavailable())?;

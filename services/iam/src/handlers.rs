@@ -1,11 +1,11 @@
 //! The endpoints. Validation first (4xx envelopes), then the store.
 
+use crate::caller::{current, required, token};
 use crate::config::IamConfig;
 use crate::dto::{SignIn, SignUp, SignedIn, SignedUp};
 use crate::store::{self, NewSession, NewUser};
 use nno_auth::password::{self, StoredHash, SALT_LEN};
 use nno_auth::{session, validate};
-use nno_core::access::bearer;
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
 use nno_worker::runtime::{now_ms, random_array};
@@ -13,26 +13,15 @@ use nno_worker::{crypto, respond, ApiResult, RequestContext};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
-/// Methods each known path accepts, for 405s.
-pub fn allowed_methods(path: &str) -> Option<&'static str> {
-    match path {
-        "/api/auth/sign-up/email" | "/api/auth/sign-in/email" | "/api/auth/sign-out" => {
-            Some("POST")
-        }
-        "/api/auth/get-session" | "/api/nno/session" => Some("GET"),
-        _ => None,
-    }
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
+pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::new(ErrorCode::ValidationFailed, message).with_details(json!({ "field": field }))
 }
 
-fn id() -> String {
+pub(crate) fn id() -> String {
     nno_core::encoding::hex(&random_array::<16>())
 }
 
-async fn hash_password(pw: &str) -> Result<String, ApiError> {
+pub(crate) async fn hash_password(pw: &str) -> Result<String, ApiError> {
     let salt = random_array::<SALT_LEN>();
     let key = crypto::pbkdf2_sha256(
         password::normalize(pw).as_bytes(),
@@ -44,7 +33,7 @@ async fn hash_password(pw: &str) -> Result<String, ApiError> {
     Ok(password::pbkdf2_hash(&salt, key).encode())
 }
 
-async fn verify_password(stored: &StoredHash, pw: &str) -> bool {
+pub(crate) async fn verify_password(stored: &StoredHash, pw: &str) -> bool {
     match stored {
         StoredHash::Pbkdf2Sha256 {
             iterations,
@@ -63,14 +52,33 @@ async fn verify_password(stored: &StoredHash, pw: &str) -> bool {
     }
 }
 
-struct Issued {
-    token: String,
-    set_cookie: String,
+/// Whether `pw` is the current password of the user with this e-mail.
+pub(crate) async fn password_ok(
+    db: &worker::D1Database,
+    email: &str,
+    pw: &str,
+) -> Result<bool, ApiError> {
+    if pw.is_empty() || pw.len() > 4 * password::MAX_LEN {
+        return Ok(false);
+    }
+    let stored = store::user_with_password(db, email)
+        .await?
+        .and_then(|r| r.password)
+        .and_then(|p| StoredHash::parse(&p).ok());
+    Ok(match stored {
+        Some(s) => verify_password(&s, pw).await,
+        None => false,
+    })
+}
+
+pub(crate) struct Issued {
+    pub token: String,
+    pub set_cookie: String,
 }
 
 /// A session for `user_id`: the row to insert and what the client is handed.
 /// `remember` false (Better Auth's `rememberMe: false`) makes it last one day.
-fn new_session<'a>(
+pub(crate) fn new_session<'a>(
     cfg: &IamConfig,
     client: &'a Client,
     user_id: &'a str,
@@ -102,13 +110,13 @@ fn new_session<'a>(
 }
 
 /// What a session records about the client that opened it.
-struct Client {
-    ip: Option<String>,
-    user_agent: Option<String>,
+pub(crate) struct Client {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl Client {
-    fn of(req: &Request) -> Client {
+    pub(crate) fn of(req: &Request) -> Client {
         let header = |n: &str| {
             req.headers()
                 .get(n)
@@ -124,7 +132,7 @@ impl Client {
 }
 
 /// `callbackURL` must stay on a known kind of target: a path, or an http(s) URL.
-fn check_callback(url: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn check_callback(url: Option<&str>) -> Result<(), ApiError> {
     match url {
         Some(u)
             if u.len() > 2048
@@ -141,13 +149,13 @@ fn check_callback(url: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-fn session_ids() -> (String, String, String) {
+pub(crate) fn session_ids() -> (String, String, String) {
     let token = session::new_token(random_array());
     let hash = session::token_hash(&token);
     (id(), token, hash)
 }
 
-fn with_cookie(mut resp: Response, set_cookie: &str) -> Response {
+pub(crate) fn with_cookie(mut resp: Response, set_cookie: &str) -> Response {
     let _ = resp.headers_mut().append("set-cookie", set_cookie);
     resp
 }
@@ -210,7 +218,10 @@ pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
 pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: SignIn = read_json(&mut req, DEFAULT_LIMIT).await?;
     let email = validate::normalize_email(&body.email);
-    let wrong = || ApiError::new(ErrorCode::Unauthorized, "invalid email or password");
+    let wrong = || {
+        ApiError::new(ErrorCode::Unauthorized, "invalid email or password")
+            .with_reason("INVALID_EMAIL_OR_PASSWORD")
+    };
     check_callback(body.callback_url.as_deref())?;
     if !validate::email(&email)
         || body.password.is_empty()
@@ -238,9 +249,12 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         let upgraded = hash_password(&body.password).await?;
         store::update_password(&db, &row.id, &upgraded, now_ms()).await?;
     }
+    let remember = body.remember_me.unwrap_or(true);
+    if row.two_factor_enabled != 0.0 {
+        return crate::twofactor::start_challenge(&db, &cfg, &row.id, remember, ctx).await;
+    }
     let ids = session_ids();
     let client = Client::of(&req);
-    let remember = body.remember_me.unwrap_or(true);
     let (session, issued) = new_session(&cfg, &client, &row.id, &ids, remember);
     store::create_session(&db, &session).await?;
     let body = SignedIn {
@@ -255,39 +269,6 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     ))
 }
 
-/// The session token a request carries: the signed cookie, else a bearer token.
-fn token(req: &Request, cfg: &IamConfig) -> Option<String> {
-    let headers = req.headers();
-    let secret = cfg.secret.as_bytes();
-    if let Some(t) = headers
-        .get("cookie")
-        .ok()
-        .flatten()
-        .and_then(|c| session::token_from_cookie(secret, &c))
-    {
-        return Some(t);
-    }
-    let auth = headers.get("authorization").ok().flatten()?;
-    session::token_from_bearer(secret, bearer(&auth)?).map(str::to_string)
-}
-
-async fn current(
-    req: &Request,
-    env: &Env,
-    cfg: &IamConfig,
-) -> Result<Option<crate::dto::SessionAndUser>, ApiError> {
-    let Some(token) = token(req, cfg) else {
-        return Ok(None);
-    };
-    store::session(
-        &store::db(env)?,
-        &token,
-        &session::token_hash(&token),
-        now_ms(),
-    )
-    .await
-}
-
 pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let found = current(req, env, &IamConfig::load(env)?).await?;
     Ok(respond::json(200, &found, &ctx.request_id))
@@ -300,31 +281,6 @@ pub async fn sign_out(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResu
     }
     let resp = respond::json(200, &json!({ "success": true }), &ctx.request_id);
     Ok(with_cookie(resp, &session::clear_cookie(&cfg.cookie())))
-}
-
-/// For the gateway: who the session belongs to, or 401.
-pub async fn nno_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let found = current(req, env, &IamConfig::load(env)?)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no valid session"))?;
-    let body = json!({
-        "user": { "id": found.user.id, "email": found.user.email, "name": found.user.name },
-        "platformRole": found.user.role,
-        "session": { "id": found.session.id, "expiresAt": found.session.expires_at,
-                     "activeOrganizationId": found.session.active_organization_id },
-    });
-    Ok(respond::json(200, &body, &ctx.request_id))
-}
-
-/// The caller's live session, or 401.
-async fn required(
-    req: &Request,
-    env: &Env,
-    cfg: &IamConfig,
-) -> Result<crate::dto::SessionAndUser, ApiError> {
-    current(req, env, cfg)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no valid session"))
 }
 
 pub async fn list_sessions(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {

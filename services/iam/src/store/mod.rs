@@ -15,7 +15,21 @@ pub fn db(env: &Env) -> Result<D1Database, ApiError> {
     })
 }
 
-fn fail(e: worker::Error) -> ApiError {
+mod access;
+mod keys;
+mod links;
+mod tenants;
+mod twofactor;
+mod verification;
+
+pub use access::*;
+pub use keys::*;
+pub use links::*;
+pub use tenants::*;
+pub use twofactor::*;
+pub use verification::*;
+
+pub(crate) fn fail(e: worker::Error) -> ApiError {
     nno_worker::log::event(
         "error",
         "iam",
@@ -26,7 +40,7 @@ fn fail(e: worker::Error) -> ApiError {
 }
 
 /// Runs a statement that returns no rows; the result carries `changes`.
-async fn exec(
+pub(crate) async fn exec(
     db: &D1Database,
     sql: &str,
     params: &[JsValue],
@@ -39,7 +53,7 @@ async fn exec(
         .map_err(fail)
 }
 
-fn iso(ms: f64) -> String {
+pub(crate) fn iso(ms: f64) -> String {
     js_sys::Date::new(&JsValue::from_f64(ms))
         .to_iso_string()
         .into()
@@ -78,7 +92,7 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = r#"u.id, u.name, u.email, u.emailVerified, u.image, u.role, u.twoFactorEnabled, u.createdAt, u.updatedAt"#;
+pub(crate) const USER_COLUMNS: &str = r#"u.id, u.name, u.email, u.emailVerified, u.image, u.role, u.twoFactorEnabled, u.createdAt, u.updatedAt"#;
 
 pub async fn user_with_password(db: &D1Database, email: &str) -> Result<Option<UserRow>, ApiError> {
     let sql = format!(
@@ -104,7 +118,7 @@ pub struct NewSession<'a> {
     pub now: f64,
 }
 
-fn opt(v: Option<&str>) -> JsValue {
+pub(crate) fn opt(v: Option<&str>) -> JsValue {
     v.map(JsValue::from).unwrap_or(JsValue::NULL)
 }
 
@@ -312,4 +326,59 @@ pub async fn revoke_sessions(
     let keep = keep_token_hash.map(JsValue::from).unwrap_or(JsValue::NULL);
     let sql = "DELETE FROM session WHERE userId = ?1 AND token IS NOT ?2";
     exec(db, sql, &[user_id.into(), keep]).await.map(|_| ())
+}
+
+/// Binds and prepares one statement.
+pub(crate) fn stmt(
+    db: &D1Database,
+    sql: &str,
+    params: &[JsValue],
+) -> Result<worker::D1PreparedStatement, ApiError> {
+    db.prepare(sql).bind(params).map_err(fail)
+}
+
+/// The first row of a query, if any.
+pub(crate) async fn first<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[JsValue],
+) -> Result<Option<T>, ApiError> {
+    stmt(db, sql, params)?.first::<T>(None).await.map_err(fail)
+}
+
+/// Every row of a query.
+pub(crate) async fn all<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[JsValue],
+) -> Result<Vec<T>, ApiError> {
+    stmt(db, sql, params)?
+        .all()
+        .await
+        .map_err(fail)?
+        .results::<T>()
+        .map_err(fail)
+}
+
+/// Runs statements as one transaction; the results carry `changes`.
+pub(crate) async fn batch(
+    db: &D1Database,
+    statements: Vec<worker::D1PreparedStatement>,
+) -> Result<Vec<worker::D1Result>, ApiError> {
+    db.batch(statements).await.map_err(fail)
+}
+
+/// Rows a statement changed.
+pub(crate) fn changes(r: &worker::D1Result) -> usize {
+    r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+}
+
+/// The user with this id.
+pub async fn user_by_id(db: &D1Database, id: &str) -> Result<Option<UserRow>, ApiError> {
+    let sql = format!(
+        r#"SELECT {USER_COLUMNS}, a.password FROM "user" u
+           LEFT JOIN account a ON a.userId = u.id AND a.providerId = 'credential'
+           WHERE u.id = ?1"#
+    );
+    first(db, &sql, &[id.into()]).await
 }

@@ -1,0 +1,176 @@
+//! Request plumbing: reading bodies (JSON or form), answering JSON, dispatch.
+
+use crate::state::{Fault, Sandbox};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Mutex;
+use std::time::Duration;
+use tiny_http::{Header, Method, Request, Response};
+
+pub struct Incoming {
+    pub method: Method,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Incoming {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    /// Form fields, or a JSON object's string fields.
+    pub fn fields(&self) -> HashMap<String, String> {
+        if self
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/json"))
+        {
+            return serde_json::from_str::<Value>(&self.body)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .map(|o| {
+                    o.into_iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        parse_pairs(&self.body)
+    }
+}
+
+pub fn parse_pairs(s: &str) -> HashMap<String, String> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+pub enum Reply {
+    Json(u16, Value),
+    Redirect(String),
+}
+
+pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let mut body = String::new();
+    let _ = request.as_reader().take(1 << 20).read_to_string(&mut body);
+    let incoming = Incoming {
+        method: request.method().clone(),
+        path: path.to_string(),
+        query: parse_pairs(query),
+        headers: request
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_ascii_lowercase(),
+                    h.value.as_str().to_string(),
+                )
+            })
+            .collect(),
+        body,
+    };
+    let fault = lock(sandbox).take_fault(&incoming.path);
+    let reply = match fault {
+        Some((status, delay)) => {
+            std::thread::sleep(delay);
+            if status == 0 {
+                route(&incoming, sandbox)
+            } else {
+                Reply::Json(
+                    status,
+                    json!({ "message": "injected fault", "statusCode": status }),
+                )
+            }
+        }
+        None => route(&incoming, sandbox),
+    };
+    let response = match reply {
+        Reply::Json(status, v) => Response::from_string(v.to_string())
+            .with_status_code(status)
+            .with_header(header("content-type", "application/json")),
+        Reply::Redirect(location) => Response::from_string("")
+            .with_status_code(302)
+            .with_header(header("location", &location)),
+    };
+    let _ = request.respond(response);
+}
+
+fn header(name: &str, value: &str) -> Header {
+    match Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+        Ok(h) => h,
+        Err(_) => {
+            Header::from_bytes(&b"x-invalid"[..], &b"1"[..]).unwrap_or_else(|_| unreachable!())
+        }
+    }
+}
+
+pub fn lock(sandbox: &Mutex<Sandbox>) -> std::sync::MutexGuard<'_, Sandbox> {
+    // A panicked handler thread must not take the whole sandbox down with it.
+    sandbox.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn route(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
+    use Method::{Delete, Get, Post};
+    match (&req.method, req.path.as_str()) {
+        (Get, "/health") => Reply::Json(200, json!({ "status": "ok" })),
+        (Post, "/resend/emails") => crate::mail::send(req, sandbox),
+        (Get, "/_sandbox/emails") => crate::mail::list(req, sandbox),
+        (Delete, "/_sandbox/emails") => {
+            lock(sandbox).emails.clear();
+            Reply::Json(200, json!({ "cleared": true }))
+        }
+        (Post, "/_sandbox/faults") => arm_fault(req, sandbox),
+        (Get, "/github/login/oauth/authorize") => crate::oauth::authorize(req, sandbox, "github"),
+        (Post, "/github/login/oauth/access_token") => crate::oauth::token(req, sandbox, "github"),
+        (Get, "/github/api/user") => crate::oauth::github_user(req, sandbox),
+        (Get, "/github/api/user/emails") => crate::oauth::github_emails(req, sandbox),
+        (Get, "/google/o/oauth2/v2/auth") => crate::oauth::authorize(req, sandbox, "google"),
+        (Post, "/google/token") => crate::oauth::token(req, sandbox, "google"),
+        _ => Reply::Json(
+            404,
+            json!({ "message": format!("the sandbox has no {} {}", req.method, req.path) }),
+        ),
+    }
+}
+
+fn arm_fault(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
+    let v: Value = serde_json::from_str(&req.body).unwrap_or(Value::Null);
+    let Some(prefix) = v["pathPrefix"].as_str() else {
+        return Reply::Json(400, json!({ "message": "pathPrefix is required" }));
+    };
+    let fault = Fault {
+        path_prefix: prefix.to_string(),
+        status: v["status"].as_u64().unwrap_or(0).min(599) as u16,
+        delay: Duration::from_millis(v["delayMs"].as_u64().unwrap_or(0).min(60_000)),
+        times: v["times"].as_u64().unwrap_or(1).min(1000) as u32,
+    };
+    lock(sandbox).faults.push(fault);
+    Reply::Json(200, json!({ "armed": true }))
+}

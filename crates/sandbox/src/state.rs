@@ -1,0 +1,88 @@
+//! What the sandbox remembers: credentials it accepts, captured e-mails, issued OAuth
+//! codes and tokens, injected faults.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+pub struct Client {
+    pub id: String,
+    pub secret: String,
+}
+
+pub struct Grant {
+    pub provider: &'static str,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: Option<String>,
+    pub email: String,
+    pub issued: Instant,
+}
+
+pub struct Fault {
+    pub path_prefix: String,
+    pub status: u16,
+    pub delay: Duration,
+    pub times: u32,
+}
+
+pub struct Sandbox {
+    pub resend_key: String,
+    pub github: Client,
+    pub google: Client,
+    pub emails: Vec<Value>,
+    pub codes: HashMap<String, Grant>,
+    /// access token -> (provider, email)
+    pub tokens: HashMap<String, (&'static str, String)>,
+    pub faults: Vec<Fault>,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+impl Sandbox {
+    /// Credentials default to the values in the services' `.dev.vars.example`.
+    pub fn from_env() -> Sandbox {
+        Sandbox {
+            resend_key: env_or(crate::RESEND_KEY_ENV, "re_sandbox_local_key"),
+            github: Client {
+                id: env_or("SANDBOX_GITHUB_CLIENT_ID", "sandbox-github-client"),
+                secret: env_or("SANDBOX_GITHUB_CLIENT_SECRET", "sandbox-github-secret"),
+            },
+            google: Client {
+                id: env_or("SANDBOX_GOOGLE_CLIENT_ID", "sandbox-google-client"),
+                secret: env_or("SANDBOX_GOOGLE_CLIENT_SECRET", "sandbox-google-secret"),
+            },
+            emails: Vec::new(),
+            codes: HashMap::new(),
+            tokens: HashMap::new(),
+            faults: Vec::new(),
+        }
+    }
+
+    /// The fault to apply to `path`, if one is armed (each use counts down).
+    pub fn take_fault(&mut self, path: &str) -> Option<(u16, Duration)> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| path.starts_with(&f.path_prefix) && f.times > 0)?;
+        let f = &mut self.faults[i];
+        f.times -= 1;
+        let out = (f.status, f.delay);
+        if f.times == 0 {
+            self.faults.remove(i);
+        }
+        Some(out)
+    }
+}
+
+/// 32 random bytes as hex, from the OS.
+pub fn random_hex() -> String {
+    let mut buf = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut buf);
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

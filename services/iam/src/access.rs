@@ -1,0 +1,373 @@
+//! NNO's own IAM routes: the enriched session the gateway forwards, tenant role →
+//! permission mappings (`/api/nno/roles`), per-user grants and denials
+//! (`/api/nno/grants`), and the one-time platform bootstrap.
+
+use crate::caller::{self, current, member_permissions, tenant_access, Caller};
+use crate::config::IamConfig;
+use crate::handlers::{hash_password, id, invalid};
+use crate::query;
+use crate::store::{self, GrantRow};
+use nno_auth::permissions::{self as perms, IAM_MANAGE_GRANTS, IAM_MANAGE_ROLES, IAM_READ};
+use nno_auth::{password, validate};
+use nno_core::{ApiError, ErrorCode};
+use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::runtime::now_ms;
+use nno_worker::{respond, ApiResult, RequestContext};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use worker::{Env, Request};
+
+/// Most feature permissions one role may carry in a tenant.
+const MAX_ROLE_PERMISSIONS: usize = 200;
+
+/// For the gateway: the session's user, platform role, active tenant with the user's
+/// role there, and effective permissions; 401 when there is no live session.
+pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let s = current(req, env, &IamConfig::load(env)?)
+        .await?
+        .ok_or_else(caller::no_session)?;
+    let db = store::db(env)?;
+    let admin = s.user.role == perms::PLATFORM_ADMIN;
+    let tenant = match s.session.active_organization_id.as_deref() {
+        Some(org) => member_permissions(&db, org, &s.user.id)
+            .await?
+            .map(|(role, set)| (org.to_string(), role, set)),
+        None => None,
+    };
+    let permissions: Vec<String> = if admin {
+        vec!["*".into()]
+    } else {
+        tenant
+            .as_ref()
+            .map(|(_, _, set)| set.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    let body = json!({
+        "user": { "id": s.user.id, "email": s.user.email, "name": s.user.name },
+        "platformRole": s.user.role,
+        "session": { "id": s.session.id, "expiresAt": s.session.expires_at,
+                     "activeOrganizationId": s.session.active_organization_id },
+        "tenant": tenant.as_ref().map(|(id, role, _)| json!({ "id": id, "role": role })),
+        "permissions": permissions,
+    });
+    Ok(respond::json(200, &body, &ctx.request_id))
+}
+
+fn org_param(req: &Request) -> Result<String, ApiError> {
+    query::of(req)
+        .get("orgId")
+        .filter(|o| !o.is_empty() && o.len() <= 64)
+        .map(str::to_string)
+        .ok_or_else(|| invalid("orgId", "orgId is required"))
+}
+
+fn check_permissions(list: &[String]) -> Result<Vec<String>, ApiError> {
+    if list.len() > MAX_ROLE_PERMISSIONS {
+        return Err(invalid("permissions", "at most 200 permissions per role"));
+    }
+    if let Some(bad) = list.iter().find(|p| !perms::is_permission(p)) {
+        return Err(invalid(
+            "permissions",
+            &format!("{bad:?} is not a permission key (^{{featureId}}:[a-z-]+$)"),
+        ));
+    }
+    let mut v = list.to_vec();
+    v.sort();
+    v.dedup();
+    Ok(v)
+}
+
+pub async fn list_roles(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let org = org_param(req)?;
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    tenant_access(&db, &who, &org).await?.require(IAM_READ)?;
+    let mut mapped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in store::role_permissions(&db, &org).await? {
+        mapped.entry(row.role).or_default().push(row.permission);
+    }
+    let roles: Vec<Value> = perms::TENANT_ROLES
+        .iter()
+        .map(|r| {
+            json!({
+                "role": r,
+                "builtin": perms::builtin(r),
+                "permissions": mapped.remove(*r).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(respond::json(
+        200,
+        &json!({ "orgId": org, "roles": roles }),
+        &ctx.request_id,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SetRole {
+    org_id: String,
+    role: String,
+    permissions: Vec<String>,
+}
+
+pub async fn set_role(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: SetRole = read_json(&mut req, DEFAULT_LIMIT).await?;
+    if !perms::is_tenant_role(&body.role) {
+        return Err(invalid("role", "role must be one of owner, admin, member"));
+    }
+    let permissions = check_permissions(&body.permissions)?;
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(&req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    let access = tenant_access(&db, &who, &body.org_id).await?;
+    access.require(IAM_MANAGE_ROLES)?;
+    if access.role.is_some()
+        && !who.is_platform_admin()
+        && !perms::may_manage_role(access.role(), &body.role)
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only owners change the owner role",
+        ));
+    }
+    store::set_role_permissions(&db, &body.org_id, &body.role, &permissions, now_ms()).await?;
+    Ok(respond::json(
+        200,
+        &json!({ "orgId": body.org_id, "role": body.role, "permissions": permissions }),
+        &ctx.request_id,
+    ))
+}
+
+/// `DELETE /api/nno/roles/{orgId}/{role}`.
+pub async fn delete_role(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    org: &str,
+    role: &str,
+) -> ApiResult {
+    if !perms::is_tenant_role(role) {
+        return Err(ApiError::not_found("role"));
+    }
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    let access = tenant_access(&db, &who, org).await?;
+    access.require(IAM_MANAGE_ROLES)?;
+    if access.role.is_some()
+        && !who.is_platform_admin()
+        && !perms::may_manage_role(access.role(), role)
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only owners change the owner role",
+        ));
+    }
+    if !store::delete_role_permissions(&db, org, role).await? {
+        return Err(ApiError::not_found("role mapping"));
+    }
+    Ok(respond::json(
+        200,
+        &json!({ "deleted": true }),
+        &ctx.request_id,
+    ))
+}
+
+pub async fn list_grants(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let org = org_param(req)?;
+    let user = query::of(req).get("userId").map(str::to_string);
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    let access = tenant_access(&db, &who, &org).await?;
+    // Anyone may read their own grants; reading others' is for grant managers.
+    if user.as_deref() == Some(who.user_id()) {
+        access.require(IAM_READ)?;
+    } else {
+        access.require(IAM_MANAGE_GRANTS)?;
+    }
+    let grants: Vec<Value> = store::grants(&db, &org, user.as_deref(), now_ms())
+        .await?
+        .iter()
+        .map(GrantRow::to_json)
+        .collect();
+    Ok(respond::json(
+        200,
+        &json!({ "grants": grants }),
+        &ctx.request_id,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewGrant {
+    user_id: String,
+    org_id: String,
+    permission: String,
+    granted: bool,
+    /// Accepted for compatibility; IAM records the authenticated caller instead.
+    #[serde(default)]
+    #[allow(dead_code)]
+    granted_by: Option<String>,
+    /// Unix milliseconds; must be in the future.
+    #[serde(default)]
+    expires_at: Option<i64>,
+}
+
+pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: NewGrant = read_json(&mut req, DEFAULT_LIMIT).await?;
+    if !perms::is_permission(&body.permission) {
+        return Err(invalid(
+            "permission",
+            "permission must match ^{featureId}:[a-z-]+$",
+        ));
+    }
+    let now = now_ms();
+    if body
+        .expires_at
+        .is_some_and(|e| (e as f64) <= now || e > 4_102_444_800_000)
+    {
+        return Err(invalid(
+            "expiresAt",
+            "expiresAt must be a future time in Unix milliseconds",
+        ));
+    }
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(&req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    let access = tenant_access(&db, &who, &body.org_id).await?;
+    access.require(IAM_MANAGE_GRANTS)?;
+    let target = store::member_of(&db, &body.org_id, &body.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member").with_details(json!({ "field": "userId" })))?;
+    if !who.is_platform_admin() && access.role.is_some() {
+        // Nobody raises themselves, and admins do not overrule owners.
+        if body.user_id == who.user_id() && access.role() != "owner" {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "you cannot change your own grants",
+            ));
+        }
+        if !perms::may_manage_role(access.role(), &target.role) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "only owners change an owner's grants",
+            ));
+        }
+    }
+    let row = store::upsert_grant(
+        &db,
+        &GrantRow {
+            id: id(),
+            organization_id: body.org_id,
+            user_id: body.user_id,
+            permission: body.permission,
+            granted: if body.granted { 1.0 } else { 0.0 },
+            granted_by: who.user_id().to_string(),
+            expires_at: body.expires_at.map(|e| e as f64),
+            created_at: now,
+        },
+    )
+    .await?;
+    Ok(respond::json(201, &row.to_json(), &ctx.request_id))
+}
+
+/// `DELETE /api/nno/grants/{id}`.
+pub async fn delete_grant(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    grant_id: &str,
+) -> ApiResult {
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    let grant = store::grant(&db, grant_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("grant"))?;
+    // An outsider gets the same answer as for a grant that does not exist.
+    let access = tenant_access(&db, &who, &grant.organization_id)
+        .await
+        .map_err(|_| ApiError::not_found("grant"))?;
+    access.require(IAM_MANAGE_GRANTS)?;
+    store::delete_grant(&db, grant_id).await?;
+    Ok(respond::json(
+        200,
+        &json!({ "deleted": true }),
+        &ctx.request_id,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bootstrap {
+    email: String,
+    password: String,
+    name: String,
+}
+
+/// Creates the first platform admin, once. Only the service key may call it: it is an
+/// operator's step at install time, not something a visitor can race for.
+pub async fn bootstrap(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Bootstrap = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let service = ctx
+        .identity
+        .as_deref()
+        .and_then(|i| serde_json::from_str::<Value>(i).ok())
+        .is_some_and(|v| v["auth"] == "service");
+    if !service {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "bootstrap needs the service key (Authorization: Bearer <AUTH_API_KEY>)",
+        ));
+    }
+    if !validate::name(&body.name) {
+        return Err(invalid("name", "name must be 1 to 100 characters"));
+    }
+    let email = validate::normalize_email(&body.email);
+    if !validate::email(&email) {
+        return Err(invalid("email", "email is not a valid address"));
+    }
+    password::check_policy(&body.password).map_err(|e| invalid("password", &e.to_string()))?;
+    let db = store::db(env)?;
+    if store::platform_admin_exists(&db).await? {
+        return Err(already());
+    }
+    let hash = hash_password(&body.password).await?;
+    let user_id = id();
+    match store::bootstrap_admin(
+        &db,
+        &user_id,
+        &id(),
+        body.name.trim(),
+        &email,
+        &hash,
+        now_ms(),
+    )
+    .await?
+    {
+        store::Bootstrapped::Created => {}
+        store::Bootstrapped::AlreadyDone => return Err(already()),
+        store::Bootstrapped::EmailTaken => {
+            return Err(
+                ApiError::new(ErrorCode::Conflict, "a user with this email already exists")
+                    .with_details(json!({ "field": "email" })),
+            )
+        }
+    }
+    let user = store::user_by_id(&db, &user_id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok(respond::json(
+        201,
+        &json!({ "user": user.to_dto() }),
+        &ctx.request_id,
+    ))
+}
+
+fn already() -> ApiError {
+    ApiError::new(ErrorCode::Conflict, "the platform is already bootstrapped")
+}

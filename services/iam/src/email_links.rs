@@ -1,0 +1,498 @@
+//! The flows that go through an e-mailed link, in Better Auth's shapes: password reset
+//! (`request-password-reset`, also under its older name `forget-password`, then
+//! `reset-password/{token}` and `reset-password`), e-mail verification
+//! (`send-verification-email`, `verify-email`) and magic-link sign-in
+//! (`sign-in/magic-link`, `magic-link/verify`). Tokens are single use and stored only
+//! as hashes in `verification`.
+
+use crate::caller::current;
+use crate::config::IamConfig;
+use crate::handlers::{hash_password, id, invalid};
+use crate::twofactor::issue_session;
+use crate::{mailer, query, store};
+use nno_auth::{password, session, validate};
+use nno_core::urls::{encode, with_query};
+use nno_core::{ApiError, ErrorCode};
+use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::runtime::{now_ms, random_array};
+use nno_worker::{respond, ApiResult, RequestContext};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+const RESET_TTL_MS: f64 = 3600.0 * 1000.0;
+const VERIFY_TTL_MS: f64 = 3600.0 * 1000.0;
+const MAGIC_TTL_MS: f64 = 300.0 * 1000.0;
+
+fn new_token() -> String {
+    session::new_token(random_array())
+}
+
+fn identifier(purpose: &str, token: &str) -> String {
+    format!("{purpose}:{}", session::token_hash(token))
+}
+
+fn untrusted(field: &'static str, reason: &'static str) -> ApiError {
+    ApiError::new(
+        ErrorCode::Forbidden,
+        format!("{field} must be a relative path or on a trusted origin"),
+    )
+    .with_reason(reason)
+    .with_details(json!({ "field": field }))
+}
+
+fn check_target(
+    cfg: &IamConfig,
+    url: Option<&str>,
+    field: &'static str,
+    reason: &'static str,
+) -> Result<(), ApiError> {
+    match url {
+        Some(u) if !cfg.trusted_target(u) => Err(untrusted(field, reason)),
+        _ => Ok(()),
+    }
+}
+
+fn redirect(location: &str, ctx: &RequestContext) -> Response {
+    let mut r = respond::json(
+        302,
+        &json!({ "redirect": true, "url": location }),
+        &ctx.request_id,
+    );
+    let _ = r.headers_mut().set("location", location);
+    r
+}
+
+fn ok_status(ctx: &RequestContext) -> ApiResult {
+    Ok(respond::json(
+        200,
+        &json!({ "status": true }),
+        &ctx.request_id,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResetRequest {
+    email: String,
+    #[serde(default)]
+    redirect_to: Option<String>,
+}
+
+/// Always the same answer, whether or not the address has an account.
+pub async fn request_reset(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: ResetRequest = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let email = validate::normalize_email(&body.email);
+    if !validate::email(&email) {
+        return Err(invalid("email", "email is not a valid address"));
+    }
+    let cfg = IamConfig::load(env)?;
+    check_target(
+        &cfg,
+        body.redirect_to.as_deref(),
+        "redirectTo",
+        "INVALID_REDIRECT_URL",
+    )?;
+    let db = store::db(env)?;
+    if let Some(user) = store::user_with_password(&db, &email).await? {
+        let token = new_token();
+        let now = now_ms();
+        store::put_verification(
+            &db,
+            &id(),
+            &identifier("reset-password", &token),
+            &user.id,
+            now + RESET_TTL_MS,
+            now,
+        )
+        .await?;
+        let url = format!(
+            "{}/reset-password/{token}?callbackURL={}",
+            cfg.auth_url,
+            encode(body.redirect_to.as_deref().unwrap_or(""))
+        );
+        let line = "Someone asked to reset the password of your account. If it was you, follow the link within an hour; otherwise ignore this e-mail.";
+        mailer::send(
+            env,
+            &mailer::Mail {
+                to: &email,
+                subject: "Reset your password",
+                text: format!("{line}\n\nReset token: {token}\nReset: {url}\n"),
+                html: mailer::html(line, "Reset your password", &url),
+            },
+        )
+        .await?;
+    }
+    Ok(respond::json(
+        200,
+        &json!({ "status": true, "message": "If this email exists in our system, check your email for the reset link" }),
+        &ctx.request_id,
+    ))
+}
+
+/// `GET reset-password/{token}?callbackURL=`: the link in the e-mail. Sends the browser
+/// on to the app's reset page with the token (or `error=INVALID_TOKEN`).
+pub async fn reset_link(req: &Request, env: &Env, ctx: &RequestContext, token: &str) -> ApiResult {
+    let cfg = IamConfig::load(env)?;
+    let q = query::of(req);
+    let callback = q.get("callbackURL").filter(|c| !c.is_empty());
+    check_target(&cfg, callback, "callbackURL", "INVALID_CALLBACK_URL")?;
+    let db = store::db(env)?;
+    let valid = token.len() <= 128
+        && store::peek_verification(&db, &identifier("reset-password", token), now_ms())
+            .await?
+            .is_some();
+    match (callback, valid) {
+        (Some(cb), true) => Ok(redirect(
+            &cfg.absolute(&with_query(cb, "token", token)),
+            ctx,
+        )),
+        (Some(cb), false) => Ok(redirect(
+            &cfg.absolute(&with_query(cb, "error", "INVALID_TOKEN")),
+            ctx,
+        )),
+        (None, true) => Ok(respond::json(
+            200,
+            &json!({ "status": true, "token": token }),
+            &ctx.request_id,
+        )),
+        (None, false) => Err(invalid_token()),
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::new(ErrorCode::BadRequest, "the link is invalid or has expired")
+        .with_reason("INVALID_TOKEN")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Reset {
+    new_password: String,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Sets the new password and ends every session of the account.
+pub async fn reset(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Reset = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let token = body
+        .token
+        .or_else(|| query::of(&req).get("token").map(str::to_string))
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(invalid_token)?;
+    password::check_policy(&body.new_password)
+        .map_err(|e| invalid("newPassword", &e.to_string()))?;
+    let db = store::db(env)?;
+    let now = now_ms();
+    let user_id = store::take_verification(&db, &identifier("reset-password", &token), now)
+        .await?
+        .ok_or_else(invalid_token)?;
+    let hash = hash_password(&body.new_password).await?;
+    store::reset_password(&db, &user_id, &id(), &hash, now).await?;
+    ok_status(ctx)
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyValue {
+    user_id: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SendVerification {
+    email: String,
+    #[serde(default, rename = "callbackURL")]
+    callback_url: Option<String>,
+}
+
+pub async fn send_verification(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: SendVerification = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let email = validate::normalize_email(&body.email);
+    if !validate::email(&email) {
+        return Err(invalid("email", "email is not a valid address"));
+    }
+    let cfg = IamConfig::load(env)?;
+    check_target(
+        &cfg,
+        body.callback_url.as_deref(),
+        "callbackURL",
+        "INVALID_CALLBACK_URL",
+    )?;
+    let db = store::db(env)?;
+    let user = match current(&req, env, &cfg).await? {
+        Some(me) => {
+            if me.user.email != email {
+                return Err(ApiError::new(
+                    ErrorCode::BadRequest,
+                    "this is not your session's e-mail",
+                )
+                .with_reason("EMAIL_MISMATCH"));
+            }
+            if me.user.email_verified {
+                return Err(
+                    ApiError::new(ErrorCode::Conflict, "the e-mail is already verified")
+                        .with_reason("EMAIL_ALREADY_VERIFIED"),
+                );
+            }
+            Some((me.user.id, me.user.email))
+        }
+        // Without a session the answer is the same whether the address is known.
+        None => store::user_with_password(&db, &email)
+            .await?
+            .filter(|u| u.email_verified == 0.0)
+            .map(|u| (u.id, u.email)),
+    };
+    if let Some((user_id, email)) = user {
+        let token = new_token();
+        let now = now_ms();
+        let value = serde_json::to_string(&VerifyValue {
+            user_id,
+            email: email.clone(),
+        })
+        .map_err(|_| ApiError::internal())?;
+        store::put_verification(
+            &db,
+            &id(),
+            &identifier("verify-email", &token),
+            &value,
+            now + VERIFY_TTL_MS,
+            now,
+        )
+        .await?;
+        let url = format!(
+            "{}/verify-email?token={token}&callbackURL={}",
+            cfg.auth_url,
+            encode(body.callback_url.as_deref().unwrap_or("/"))
+        );
+        let line = "Confirm that this is your e-mail address.";
+        mailer::send(
+            env,
+            &mailer::Mail {
+                to: &email,
+                subject: "Verify your e-mail address",
+                text: format!("{line}\n\nVerification token: {token}\nVerify: {url}\n"),
+                html: mailer::html(line, "Verify your e-mail", &url),
+            },
+        )
+        .await?;
+    }
+    ok_status(ctx)
+}
+
+pub async fn verify_email(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let cfg = IamConfig::load(env)?;
+    let q = query::of(req);
+    let callback = q.get("callbackURL").filter(|c| !c.is_empty());
+    check_target(&cfg, callback, "callbackURL", "INVALID_CALLBACK_URL")?;
+    let token = q.get("token").filter(|t| !t.is_empty() && t.len() <= 128);
+    let db = store::db(env)?;
+    let now = now_ms();
+    let value: Option<VerifyValue> = match token {
+        Some(t) => store::take_verification(&db, &identifier("verify-email", t), now)
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok()),
+        None => None,
+    };
+    let verified = match &value {
+        Some(v) => store::mark_verified(&db, &v.user_id, &v.email, now).await?,
+        None => false,
+    };
+    match (callback, verified) {
+        (Some(cb), true) => Ok(redirect(&cfg.absolute(cb), ctx)),
+        (Some(cb), false) => Ok(redirect(
+            &cfg.absolute(&with_query(cb, "error", "INVALID_TOKEN")),
+            ctx,
+        )),
+        (None, true) => Ok(respond::json(
+            200,
+            &json!({ "status": true, "user": null }),
+            &ctx.request_id,
+        )),
+        (None, false) => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the link is invalid or has expired",
+        )
+        .with_reason("INVALID_TOKEN")),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct MagicValue {
+    email: String,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MagicLink {
+    email: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "callbackURL")]
+    callback_url: Option<String>,
+    #[serde(default, rename = "newUserCallbackURL")]
+    new_user_callback_url: Option<String>,
+    #[serde(default, rename = "errorCallbackURL")]
+    error_callback_url: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+pub async fn send_magic_link(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: MagicLink = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let email = validate::normalize_email(&body.email);
+    if !validate::email(&email) {
+        return Err(invalid("email", "email is not a valid address"));
+    }
+    if body.name.as_deref().is_some_and(|n| !validate::name(n)) {
+        return Err(invalid("name", "name must be 1 to 100 characters"));
+    }
+    let cfg = IamConfig::load(env)?;
+    check_target(
+        &cfg,
+        body.callback_url.as_deref(),
+        "callbackURL",
+        "INVALID_CALLBACK_URL",
+    )?;
+    check_target(
+        &cfg,
+        body.new_user_callback_url.as_deref(),
+        "newUserCallbackURL",
+        "INVALID_NEW_USER_CALLBACK_URL",
+    )?;
+    check_target(
+        &cfg,
+        body.error_callback_url.as_deref(),
+        "errorCallbackURL",
+        "INVALID_ERROR_CALLBACK_URL",
+    )?;
+    let db = store::db(env)?;
+    let token = new_token();
+    let now = now_ms();
+    let value = serde_json::to_string(&MagicValue {
+        email: email.clone(),
+        name: body.name.map(|n| n.trim().to_string()),
+    })
+    .map_err(|_| ApiError::internal())?;
+    store::put_verification(
+        &db,
+        &id(),
+        &identifier("magic-link", &token),
+        &value,
+        now + MAGIC_TTL_MS,
+        now,
+    )
+    .await?;
+    let mut url = format!(
+        "{}/magic-link/verify?token={token}&callbackURL={}",
+        cfg.auth_url,
+        encode(body.callback_url.as_deref().unwrap_or("/"))
+    );
+    for (k, v) in [
+        ("newUserCallbackURL", &body.new_user_callback_url),
+        ("errorCallbackURL", &body.error_callback_url),
+    ] {
+        if let Some(v) = v {
+            url = with_query(&url, k, v);
+        }
+    }
+    let line = "Follow this link within 5 minutes to sign in. If you did not ask for it, ignore this e-mail.";
+    mailer::send(
+        env,
+        &mailer::Mail {
+            to: &email,
+            subject: "Your sign-in link",
+            text: format!("{line}\n\nSign-in token: {token}\nSign in: {url}\n"),
+            html: mailer::html(line, "Sign in", &url),
+        },
+    )
+    .await?;
+    ok_status(ctx)
+}
+
+pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let cfg = IamConfig::load(env)?;
+    let q = query::of(req);
+    let callback = q.get("callbackURL").filter(|c| !c.is_empty());
+    let new_user = q.get("newUserCallbackURL").filter(|c| !c.is_empty());
+    let on_error = q.get("errorCallbackURL").filter(|c| !c.is_empty());
+    for (u, f, r) in [
+        (callback, "callbackURL", "INVALID_CALLBACK_URL"),
+        (
+            new_user,
+            "newUserCallbackURL",
+            "INVALID_NEW_USER_CALLBACK_URL",
+        ),
+        (on_error, "errorCallbackURL", "INVALID_ERROR_CALLBACK_URL"),
+    ] {
+        check_target(&cfg, u, f, r)?;
+    }
+    let db = store::db(env)?;
+    let now = now_ms();
+    let value: Option<MagicValue> = match q.get("token").filter(|t| !t.is_empty() && t.len() <= 128)
+    {
+        Some(t) => store::take_verification(&db, &identifier("magic-link", t), now)
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok()),
+        None => None,
+    };
+    let Some(value) = value else {
+        return match on_error.or(callback) {
+            Some(cb) => Ok(redirect(
+                &cfg.absolute(&with_query(cb, "error", "INVALID_TOKEN")),
+                ctx,
+            )),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the link is invalid or has expired",
+            )
+            .with_reason("INVALID_TOKEN")),
+        };
+    };
+    let (user, is_new) = match store::user_with_password(&db, &value.email).await? {
+        Some(u) if u.email_verified == 0.0 => {
+            store::claim_unverified(&db, &u.id, now).await?;
+            (
+                store::user_by_id(&db, &u.id)
+                    .await?
+                    .ok_or_else(ApiError::internal)?,
+                false,
+            )
+        }
+        Some(u) => (u, false),
+        None => {
+            let new_id = id();
+            let name = value.name.unwrap_or_default();
+            store::create_verified_user(&db, &new_id, &name, &value.email, None, now).await?;
+            let u = store::user_with_password(&db, &value.email)
+                .await?
+                .ok_or_else(ApiError::internal)?;
+            let fresh = u.id == new_id;
+            (u, fresh)
+        }
+    };
+    if user.two_factor_enabled != 0.0 {
+        // The link proves the address, not the second factor.
+        return crate::twofactor::start_challenge(&db, &cfg, &user.id, true, ctx).await;
+    }
+    let issued = issue_session(&db, &cfg, req, &user, true, ctx).await?;
+    let target = if is_new {
+        new_user.or(callback)
+    } else {
+        callback
+    };
+    match target {
+        Some(cb) => {
+            let mut r = redirect(&cfg.absolute(cb), ctx);
+            for c in issued.headers().get_all("set-cookie").unwrap_or_default() {
+                let _ = r.headers_mut().append("set-cookie", &c);
+            }
+            Ok(r)
+        }
+        None => Ok(issued),
+    }
+}

@@ -1,0 +1,226 @@
+//! `/api/nno/apikey`: API keys owned by a user or by a tenant. A key is shown once, at
+//! creation; IAM keeps only its SHA-256. The gateway calls `verify` for every request
+//! that carries a key, so revocation takes effect on the next request.
+
+use crate::caller::{required, tenant_access, Caller};
+use crate::config::IamConfig;
+use crate::handlers::{id, invalid};
+use crate::query;
+use crate::store::{self, KeyRow};
+use nno_auth::apikey;
+use nno_auth::permissions::{self as perms, IAM_MANAGE_KEYS};
+use nno_core::{ApiError, ErrorCode};
+use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::runtime::{now_ms, random_array};
+use nno_worker::{respond, ApiResult, RequestContext};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{Env, Request};
+
+/// Live keys one user may hold (personal and tenant keys they created).
+const MAX_KEYS_PER_USER: usize = 50;
+const MAX_SCOPES: usize = 50;
+/// Defaults and bounds of the per-key rate limit.
+const DEFAULT_LIMIT_MAX: u64 = 120;
+const DEFAULT_WINDOW_S: u64 = 60;
+const MAX_LIMIT_MAX: u64 = 10_000;
+const MAX_WINDOW_S: u64 = 3600;
+/// Expiry bounds: one minute to one year.
+const MIN_EXPIRES_S: u64 = 60;
+const MAX_EXPIRES_S: u64 = 365 * 24 * 3600;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RateLimit {
+    max: u64,
+    window_seconds: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Create {
+    name: String,
+    scopes: Vec<String>,
+    /// A tenant key when set; a personal key otherwise.
+    #[serde(default)]
+    org_id: Option<String>,
+    /// Lifetime in seconds; no expiry when absent.
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    rate_limit: Option<RateLimit>,
+}
+
+pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Create = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid("name", "name must be 1 to 100 characters"));
+    }
+    if body.scopes.is_empty() || body.scopes.len() > MAX_SCOPES {
+        return Err(invalid("scopes", "scopes must list 1 to 50 permissions"));
+    }
+    if let Some(bad) = body.scopes.iter().find(|s| !perms::is_permission(s)) {
+        return Err(invalid(
+            "scopes",
+            &format!("{bad:?} is not a permission key (^{{featureId}}:[a-z-]+$)"),
+        ));
+    }
+    if body
+        .expires_in
+        .is_some_and(|s| !(MIN_EXPIRES_S..=MAX_EXPIRES_S).contains(&s))
+    {
+        return Err(invalid(
+            "expiresIn",
+            "expiresIn must be 60 seconds to 365 days",
+        ));
+    }
+    let (max, window) = match &body.rate_limit {
+        Some(r)
+            if (1..=MAX_LIMIT_MAX).contains(&r.max)
+                && (1..=MAX_WINDOW_S).contains(&r.window_seconds) =>
+        {
+            (r.max, r.window_seconds)
+        }
+        Some(_) => {
+            return Err(invalid(
+                "rateLimit",
+                "rateLimit.max must be 1 to 10000 and windowSeconds 1 to 3600",
+            ))
+        }
+        None => (DEFAULT_LIMIT_MAX, DEFAULT_WINDOW_S),
+    };
+    let cfg = IamConfig::load(env)?;
+    // Keys are made by people, with their session: a key cannot mint keys.
+    let me = required(&req, env, &cfg).await?;
+    let who = Caller::Session(Box::new(me));
+    let db = store::db(env)?;
+    if let Some(org) = body.org_id.as_deref() {
+        let access = tenant_access(&db, &who, org).await?;
+        access.require(IAM_MANAGE_KEYS)?;
+        // A tenant key can do no more than its creator can.
+        for scope in &body.scopes {
+            access.require(scope)?;
+        }
+    }
+    if store::count_live_keys(&db, who.user_id()).await? >= MAX_KEYS_PER_USER {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "the limit of 50 live API keys is reached; revoke one first",
+        ));
+    }
+    let key = apikey::new_key(random_array());
+    let now = now_ms();
+    let mut scopes = body.scopes.clone();
+    scopes.sort();
+    scopes.dedup();
+    let row = KeyRow {
+        id: id(),
+        name: name.to_string(),
+        start: apikey::start(&key).to_string(),
+        user_id: who.user_id().to_string(),
+        organization_id: body.org_id.clone(),
+        scopes: serde_json::to_string(&scopes).map_err(|_| ApiError::internal())?,
+        rate_limit_max: max as f64,
+        rate_limit_window_ms: (window * 1000) as f64,
+        expires_at: body.expires_in.map(|s| now + (s * 1000) as f64),
+        last_used_at: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    store::create_key(&db, &row, &apikey::hash(&key)).await?;
+    let mut v = row.to_json();
+    // The only time the key is ever shown.
+    v["key"] = json!(key);
+    Ok(respond::json(201, &v, &ctx.request_id))
+}
+
+pub async fn list(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let org = query::of(req).get("orgId").map(str::to_string);
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    if let Some(org) = org.as_deref() {
+        tenant_access(&db, &who, org)
+            .await?
+            .require(IAM_MANAGE_KEYS)?;
+    } else if matches!(who, Caller::Key(_)) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "an API key cannot list personal keys",
+        ));
+    }
+    let keys: Vec<Value> = store::keys(&db, who.user_id(), org.as_deref())
+        .await?
+        .iter()
+        .map(KeyRow::to_json)
+        .collect();
+    Ok(respond::json(
+        200,
+        &json!({ "keys": keys }),
+        &ctx.request_id,
+    ))
+}
+
+/// `DELETE /api/nno/apikey/{id}`: by its owner, or a key manager of its tenant.
+pub async fn revoke(req: &Request, env: &Env, ctx: &RequestContext, key_id: &str) -> ApiResult {
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    let db = store::db(env)?;
+    let not_found = || ApiError::not_found("API key");
+    let key = store::key(&db, key_id).await?.ok_or_else(not_found)?;
+    let allowed = match (&key.organization_id, &who) {
+        (Some(org), _) => tenant_access(&db, &who, org)
+            .await
+            .is_ok_and(|a| a.require(IAM_MANAGE_KEYS).is_ok()),
+        (None, Caller::Session(_)) => key.user_id == who.user_id(),
+        (None, Caller::Key(k)) => k.key_id == key.id,
+    };
+    if !allowed {
+        return Err(not_found());
+    }
+    if !store::revoke_key(&db, &key.id, now_ms()).await? {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "this API key is already revoked",
+        ));
+    }
+    Ok(respond::json(
+        200,
+        &json!({ "revoked": true, "id": key.id }),
+        &ctx.request_id,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verify {
+    key: String,
+}
+
+/// For the gateway: the key's identity and limit, or 401. Malformed keys are refused
+/// before any lookup.
+pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Verify = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let invalid_key = || {
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "invalid, expired or revoked API key",
+        )
+    };
+    if !apikey::looks_like_key(&body.key) {
+        return Err(invalid_key());
+    }
+    let db = store::db(env)?;
+    let key = store::use_key(&db, &apikey::hash(&body.key), now_ms())
+        .await?
+        .ok_or_else(invalid_key)?;
+    let v = json!({
+        "keyId": key.id,
+        "userId": key.user_id,
+        "orgId": key.organization_id,
+        "permissions": key.scope_list(),
+        "rateLimit": { "max": key.rate_limit_max as u64, "windowMs": key.rate_limit_window_ms as u64 },
+    });
+    Ok(respond::json(200, &v, &ctx.request_id))
+}

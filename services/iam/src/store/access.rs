@@ -1,0 +1,310 @@
+//! NNO's roles (feature permissions per tenant role) and per-user grants.
+
+use super::{all, batch, changes, exec, first, iso, stmt};
+use nno_auth::permissions::Grant;
+use nno_core::ApiError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePermissionRow {
+    pub role: String,
+    pub permission: String,
+}
+
+/// The tenant's mapping, every role.
+pub async fn role_permissions(
+    db: &D1Database,
+    org_id: &str,
+) -> Result<Vec<RolePermissionRow>, ApiError> {
+    all(
+        db,
+        "SELECT role, permission FROM role_permission WHERE organizationId = ?1
+         ORDER BY role, permission",
+        &[org_id.into()],
+    )
+    .await
+}
+
+/// Replaces one role's feature permissions (an upsert of the whole set), atomically.
+pub async fn set_role_permissions(
+    db: &D1Database,
+    org_id: &str,
+    role: &str,
+    permissions: &[String],
+    now: f64,
+) -> Result<(), ApiError> {
+    let mut statements = vec![stmt(
+        db,
+        "DELETE FROM role_permission WHERE organizationId = ?1 AND role = ?2",
+        &[org_id.into(), role.into()],
+    )?];
+    for p in permissions {
+        statements.push(stmt(
+            db,
+            "INSERT INTO role_permission (organizationId, role, permission, createdAt)
+             VALUES (?1, ?2, ?3, ?4)",
+            &[org_id.into(), role.into(), p.as_str().into(), now.into()],
+        )?);
+    }
+    batch(db, statements).await.map(|_| ())
+}
+
+/// Removes a role's feature permissions; false if it had none.
+pub async fn delete_role_permissions(
+    db: &D1Database,
+    org_id: &str,
+    role: &str,
+) -> Result<bool, ApiError> {
+    let r = exec(
+        db,
+        "DELETE FROM role_permission WHERE organizationId = ?1 AND role = ?2",
+        &[org_id.into(), role.into()],
+    )
+    .await?;
+    Ok(changes(&r) > 0)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantRow {
+    pub id: String,
+    pub organization_id: String,
+    pub user_id: String,
+    pub permission: String,
+    pub granted: f64,
+    pub granted_by: String,
+    pub expires_at: Option<f64>,
+    pub created_at: f64,
+}
+
+impl GrantRow {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "orgId": self.organization_id, "userId": self.user_id,
+            "permission": self.permission, "granted": self.granted != 0.0,
+            "grantedBy": self.granted_by,
+            "expiresAt": self.expires_at.map(|e| e as i64),
+            "createdAt": iso(self.created_at),
+        })
+    }
+}
+
+const GRANT_COLUMNS: &str =
+    "id, organizationId, userId, permission, granted, grantedBy, expiresAt, createdAt";
+
+/// Live grants of a tenant, optionally for one user.
+pub async fn grants(
+    db: &D1Database,
+    org_id: &str,
+    user_id: Option<&str>,
+    now: f64,
+) -> Result<Vec<GrantRow>, ApiError> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS} FROM permission_grant
+         WHERE organizationId = ?1 AND (?2 IS NULL OR userId = ?2)
+           AND (expiresAt IS NULL OR expiresAt > ?3)
+         ORDER BY createdAt LIMIT 1000"
+    );
+    let user = user_id.map(JsValue::from).unwrap_or(JsValue::NULL);
+    all(db, &sql, &[org_id.into(), user, now.into()]).await
+}
+
+/// Creates or replaces the user's grant of `permission` in the tenant.
+pub async fn upsert_grant(db: &D1Database, g: &GrantRow) -> Result<GrantRow, ApiError> {
+    exec(
+        db,
+        "INSERT INTO permission_grant (id, organizationId, userId, permission, granted, grantedBy, expiresAt, createdAt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (organizationId, userId, permission) DO UPDATE SET
+           granted = excluded.granted, grantedBy = excluded.grantedBy,
+           expiresAt = excluded.expiresAt, createdAt = excluded.createdAt",
+        &[
+            g.id.as_str().into(),
+            g.organization_id.as_str().into(),
+            g.user_id.as_str().into(),
+            g.permission.as_str().into(),
+            g.granted.into(),
+            g.granted_by.as_str().into(),
+            g.expires_at.map(JsValue::from_f64).unwrap_or(JsValue::NULL),
+            g.created_at.into(),
+        ],
+    )
+    .await?;
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS} FROM permission_grant
+         WHERE organizationId = ?1 AND userId = ?2 AND permission = ?3"
+    );
+    first(
+        db,
+        &sql,
+        &[
+            g.organization_id.as_str().into(),
+            g.user_id.as_str().into(),
+            g.permission.as_str().into(),
+        ],
+    )
+    .await?
+    .ok_or_else(ApiError::internal)
+}
+
+pub async fn grant(db: &D1Database, id: &str) -> Result<Option<GrantRow>, ApiError> {
+    let sql = format!("SELECT {GRANT_COLUMNS} FROM permission_grant WHERE id = ?1");
+    first(db, &sql, &[id.into()]).await
+}
+
+pub async fn delete_grant(db: &D1Database, id: &str) -> Result<(), ApiError> {
+    exec(
+        db,
+        "DELETE FROM permission_grant WHERE id = ?1",
+        &[id.into()],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A member's tenant role, the tenant's feature mapping for it and the member's live
+/// grants: what `permissions::effective` needs, in one round trip.
+pub struct MemberAccess {
+    pub role: String,
+    pub mapped: Vec<String>,
+    pub grants: Vec<Grant>,
+}
+
+pub async fn member_access(
+    db: &D1Database,
+    org_id: &str,
+    user_id: &str,
+    now: f64,
+) -> Result<Option<MemberAccess>, ApiError> {
+    #[derive(Deserialize)]
+    struct Role {
+        role: String,
+    }
+    #[derive(Deserialize)]
+    struct Perm {
+        permission: String,
+    }
+    #[derive(Deserialize)]
+    struct G {
+        permission: String,
+        granted: f64,
+    }
+    let p = [org_id.into(), user_id.into(), JsValue::from_f64(now)];
+    let results = batch(
+        db,
+        vec![
+            stmt(
+                db,
+                "SELECT role FROM member WHERE organizationId = ?1 AND userId = ?2 AND ?3 IS NOT NULL",
+                &p,
+            )?,
+            stmt(
+                db,
+                "SELECT rp.permission FROM role_permission rp
+                 JOIN member m ON m.organizationId = rp.organizationId AND m.role = rp.role
+                 WHERE m.organizationId = ?1 AND m.userId = ?2 AND ?3 IS NOT NULL",
+                &p,
+            )?,
+            stmt(
+                db,
+                "SELECT permission, granted FROM permission_grant
+                 WHERE organizationId = ?1 AND userId = ?2 AND (expiresAt IS NULL OR expiresAt > ?3)",
+                &p,
+            )?,
+        ],
+    )
+    .await?;
+    let fail = |e| super::fail(e);
+    let mut it = results.into_iter();
+    let (Some(r), Some(m), Some(g)) = (it.next(), it.next(), it.next()) else {
+        return Err(ApiError::internal());
+    };
+    let Some(role) = r.results::<Role>().map_err(fail)?.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some(MemberAccess {
+        role: role.role,
+        mapped: m
+            .results::<Perm>()
+            .map_err(fail)?
+            .into_iter()
+            .map(|p| p.permission)
+            .collect(),
+        grants: g
+            .results::<G>()
+            .map_err(fail)?
+            .into_iter()
+            .map(|g| Grant {
+                permission: g.permission,
+                granted: g.granted != 0.0,
+            })
+            .collect(),
+    }))
+}
+
+/// Whether any platform admin exists yet (for bootstrap).
+pub async fn platform_admin_exists(db: &D1Database) -> Result<bool, ApiError> {
+    #[derive(Deserialize)]
+    struct One {
+        #[allow(dead_code)]
+        id: String,
+    }
+    Ok(first::<One>(
+        db,
+        r#"SELECT id FROM "user" WHERE role = 'platform-admin' LIMIT 1"#,
+        &[],
+    )
+    .await?
+    .is_some())
+}
+
+pub enum Bootstrapped {
+    Created,
+    AlreadyDone,
+    EmailTaken,
+}
+
+/// The first platform admin with a credential account, and the `bootstrap` row whose
+/// primary key lets this succeed exactly once; one transaction.
+pub async fn bootstrap_admin(
+    db: &D1Database,
+    user_id: &str,
+    account_id: &str,
+    name: &str,
+    email: &str,
+    password_hash: &str,
+    now: f64,
+) -> Result<Bootstrapped, ApiError> {
+    let once = stmt(
+        db,
+        "INSERT INTO bootstrap (step, userId, createdAt) VALUES ('platform-admin', ?1, ?2)",
+        &[user_id.into(), now.into()],
+    )?;
+    let user = stmt(
+        db,
+        r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
+           VALUES (?1, ?2, ?3, 1, NULL, 'platform-admin', 0, ?4, ?4)"#,
+        &[user_id.into(), name.into(), email.into(), now.into()],
+    )?;
+    let account = stmt(
+        db,
+        "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
+         VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)",
+        &[
+            account_id.into(),
+            user_id.into(),
+            password_hash.into(),
+            now.into(),
+        ],
+    )?;
+    match db.batch(vec![once, user, account]).await {
+        Ok(_) => Ok(Bootstrapped::Created),
+        Err(e) if e.to_string().contains("bootstrap.step") => Ok(Bootstrapped::AlreadyDone),
+        Err(e) if e.to_string().contains("user.email") => Ok(Bootstrapped::EmailTaken),
+        Err(e) => Err(super::fail(e)),
+    }
+}

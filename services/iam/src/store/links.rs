@@ -1,0 +1,141 @@
+//! Writes behind the e-mailed-link flows: password reset, e-mail verification, magic
+//! link sign-up.
+
+use super::{batch, exec, stmt};
+use nno_core::ApiError;
+use worker::D1Database;
+
+/// Sets the password (creating the credential account if the user had none, e.g. a
+/// social or magic-link user) and ends every session of the user; one transaction.
+pub async fn reset_password(
+    db: &D1Database,
+    user_id: &str,
+    account_id: &str,
+    hash: &str,
+    now: f64,
+) -> Result<(), ApiError> {
+    batch(
+        db,
+        vec![
+            stmt(
+                db,
+                "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
+                 VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)
+                 ON CONFLICT (providerId, accountId) DO UPDATE SET password = excluded.password,
+                   updatedAt = excluded.updatedAt",
+                &[account_id.into(), user_id.into(), hash.into(), now.into()],
+            )?,
+            stmt(db, "DELETE FROM session WHERE userId = ?1", &[user_id.into()])?,
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn mark_verified(
+    db: &D1Database,
+    user_id: &str,
+    email: &str,
+    now: f64,
+) -> Result<bool, ApiError> {
+    let r = exec(
+        db,
+        r#"UPDATE "user" SET emailVerified = 1, updatedAt = ?3 WHERE id = ?1 AND email = ?2"#,
+        &[user_id.into(), email.into(), now.into()],
+    )
+    .await?;
+    Ok(super::changes(&r) > 0)
+}
+
+/// A user who signs up through a link or a provider: no password, e-mail verified.
+pub async fn create_verified_user(
+    db: &D1Database,
+    id: &str,
+    name: &str,
+    email: &str,
+    image: Option<&str>,
+    now: f64,
+) -> Result<bool, ApiError> {
+    let r = exec(
+        db,
+        r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
+           VALUES (?1, ?2, ?3, 1, ?4, 'user', 0, ?5, ?5)
+           ON CONFLICT (email) DO NOTHING"#,
+        &[id.into(), name.into(), email.into(), super::opt(image), now.into()],
+    )
+    .await?;
+    Ok(super::changes(&r) > 0)
+}
+
+/// Someone proved they own the address of an account that was never verified: whoever
+/// registered it before (perhaps not them) loses the password and sessions they set up.
+pub async fn claim_unverified(db: &D1Database, user_id: &str, now: f64) -> Result<(), ApiError> {
+    batch(
+        db,
+        vec![
+            stmt(
+                db,
+                "DELETE FROM account WHERE userId = ?1",
+                &[user_id.into()],
+            )?,
+            stmt(
+                db,
+                "DELETE FROM session WHERE userId = ?1",
+                &[user_id.into()],
+            )?,
+            stmt(
+                db,
+                r#"UPDATE "user" SET emailVerified = 1, updatedAt = ?2 WHERE id = ?1"#,
+                &[user_id.into(), now.into()],
+            )?,
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The user an external account (provider, id at the provider) belongs to.
+pub async fn user_of_account(
+    db: &D1Database,
+    provider: &str,
+    account_id: &str,
+) -> Result<Option<String>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        #[serde(rename = "userId")]
+        user_id: String,
+    }
+    Ok(super::first::<Row>(
+        db,
+        "SELECT userId FROM account WHERE providerId = ?1 AND accountId = ?2",
+        &[provider.into(), account_id.into()],
+    )
+    .await?
+    .map(|r| r.user_id))
+}
+
+pub async fn link_account(
+    db: &D1Database,
+    id: &str,
+    provider: &str,
+    account_id: &str,
+    user_id: &str,
+    scope: &str,
+    now: f64,
+) -> Result<(), ApiError> {
+    exec(
+        db,
+        "INSERT INTO account (id, accountId, providerId, userId, scope, createdAt, updatedAt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (providerId, accountId) DO NOTHING",
+        &[
+            id.into(),
+            account_id.into(),
+            provider.into(),
+            user_id.into(),
+            scope.into(),
+            now.into(),
+        ],
+    )
+    .await
+    .map(|_| ())
+}

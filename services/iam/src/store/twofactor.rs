@@ -1,0 +1,86 @@
+//! Two-factor state: the sealed TOTP secret and hashed backup codes.
+
+use super::{batch, exec, first, stmt};
+use nno_core::ApiError;
+use serde::Deserialize;
+use worker::D1Database;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorRow {
+    pub secret: String,
+    pub backup_codes: String,
+}
+
+impl TwoFactorRow {
+    pub fn codes(&self) -> Vec<String> {
+        serde_json::from_str(&self.backup_codes).unwrap_or_default()
+    }
+}
+
+pub async fn two_factor(db: &D1Database, user_id: &str) -> Result<Option<TwoFactorRow>, ApiError> {
+    first(
+        db,
+        "SELECT secret, backupCodes FROM twoFactor WHERE userId = ?1",
+        &[user_id.into()],
+    )
+    .await
+}
+
+/// Stores a new secret and codes (replacing any earlier, unverified ones).
+pub async fn put_two_factor(
+    db: &D1Database,
+    id: &str,
+    user_id: &str,
+    sealed: &str,
+    codes_json: &str,
+    now: f64,
+) -> Result<(), ApiError> {
+    exec(
+        db,
+        "INSERT INTO twoFactor (id, userId, secret, backupCodes, createdAt) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (userId) DO UPDATE SET secret = excluded.secret,
+           backupCodes = excluded.backupCodes, createdAt = excluded.createdAt",
+        &[id.into(), user_id.into(), sealed.into(), codes_json.into(), now.into()],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Replaces the backup codes only if they are still `expected` (so two requests cannot
+/// both redeem the same code).
+pub async fn swap_backup_codes(
+    db: &D1Database,
+    user_id: &str,
+    expected: &str,
+    codes_json: &str,
+) -> Result<bool, ApiError> {
+    let r = exec(
+        db,
+        "UPDATE twoFactor SET backupCodes = ?3 WHERE userId = ?1 AND backupCodes = ?2",
+        &[user_id.into(), expected.into(), codes_json.into()],
+    )
+    .await?;
+    Ok(super::changes(&r) > 0)
+}
+
+pub async fn set_two_factor_enabled(
+    db: &D1Database,
+    user_id: &str,
+    enabled: bool,
+    now: f64,
+) -> Result<(), ApiError> {
+    let mut statements = vec![stmt(
+        db,
+        r#"UPDATE "user" SET twoFactorEnabled = ?2, updatedAt = ?3 WHERE id = ?1"#,
+        &[user_id.into(), (enabled as i32).into(), now.into()],
+    )?];
+    if !enabled {
+        statements.push(stmt(
+            db,
+            "DELETE FROM twoFactor WHERE userId = ?1",
+            &[user_id.into()],
+        )?);
+    }
+    batch(db, statements).await.map(|_| ())
+}

@@ -1,0 +1,86 @@
+//! Single-use verification values (magic links, password resets, e-mail verification,
+//! OAuth state, two-factor challenges) in Better Auth's `verification` table. The
+//! identifier is a hash of the token handed out, so the table never holds a usable token.
+
+use super::{exec, first};
+use nno_core::ApiError;
+use serde::Deserialize;
+use worker::D1Database;
+
+pub async fn put_verification(
+    db: &D1Database,
+    id: &str,
+    identifier: &str,
+    value: &str,
+    expires_at: f64,
+    now: f64,
+) -> Result<(), ApiError> {
+    exec(
+        db,
+        "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, updatedAt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        &[
+            id.into(),
+            identifier.into(),
+            value.into(),
+            expires_at.into(),
+            now.into(),
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Takes (reads and deletes, atomically) a live value; `None` if missing or expired.
+pub async fn take_verification(
+    db: &D1Database,
+    identifier: &str,
+    now: f64,
+) -> Result<Option<String>, ApiError> {
+    #[derive(Deserialize)]
+    struct V {
+        value: String,
+        #[serde(rename = "expiresAt")]
+        expires_at: f64,
+    }
+    let v: Option<V> = first(
+        db,
+        "DELETE FROM verification WHERE identifier = ?1 RETURNING value, expiresAt",
+        &[identifier.into()],
+    )
+    .await?;
+    Ok(v.filter(|v| v.expires_at > now).map(|v| v.value))
+}
+
+/// Reads a live value without consuming it.
+pub async fn peek_verification(
+    db: &D1Database,
+    identifier: &str,
+    now: f64,
+) -> Result<Option<String>, ApiError> {
+    #[derive(Deserialize)]
+    struct V {
+        value: String,
+    }
+    let v: Option<V> = first(
+        db,
+        "SELECT value FROM verification WHERE identifier = ?1 AND expiresAt > ?2",
+        &[identifier.into(), now.into()],
+    )
+    .await?;
+    Ok(v.map(|v| v.value))
+}
+
+pub async fn update_verification(
+    db: &D1Database,
+    identifier: &str,
+    value: &str,
+) -> Result<(), ApiError> {
+    exec(
+        db,
+        "UPDATE verification SET value = ?2 WHERE identifier = ?1",
+        &[identifier.into(), value.into()],
+    )
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,408 @@
+//! Two-factor authentication as Better Auth's two-factor plugin does it: TOTP
+//! (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step) with ten single-use backup codes.
+//! `enable` stores a secret and answers the otpauth URI and codes; the first
+//! `verify-totp` with a session turns two-factor on. From then on `sign-in/email`
+//! answers `{twoFactorRedirect: true}` and a signed `better-auth.two_factor` challenge
+//! cookie instead of a session, and `verify-totp` (or `verify-backup-code`) with that
+//! cookie completes the sign-in.
+
+use crate::caller::required;
+use crate::config::IamConfig;
+use crate::handlers::{id, invalid, new_session, password_ok, session_ids, with_cookie, Client};
+use crate::store::{self, UserRow};
+use nno_auth::{backup, seal, session, totp};
+use nno_core::{ApiError, ErrorCode};
+use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::runtime::{now_ms, random_array};
+use nno_worker::{respond, ApiResult, RequestContext};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{D1Database, Env, Request, Response};
+
+pub const CHALLENGE_COOKIE: &str = "better-auth.two_factor";
+const CHALLENGE_TTL_S: i64 = 600;
+const MAX_ATTEMPTS: u32 = 5;
+const SEAL_PURPOSE: &str = "totp-secret";
+
+fn err(code: ErrorCode, reason: &'static str, message: &str) -> ApiError {
+    ApiError::new(code, message).with_reason(reason)
+}
+
+fn invalid_password() -> ApiError {
+    err(
+        ErrorCode::BadRequest,
+        "INVALID_PASSWORD",
+        "the password is incorrect",
+    )
+}
+
+fn params() -> totp::Params {
+    totp::Params::default()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enable {
+    password: String,
+    #[serde(default)]
+    issuer: Option<String>,
+}
+
+pub async fn enable(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Enable = read_json(&mut req, DEFAULT_LIMIT).await?;
+    if body
+        .issuer
+        .as_deref()
+        .is_some_and(|i| i.is_empty() || i.len() > 100)
+    {
+        return Err(invalid("issuer", "issuer must be 1 to 100 characters"));
+    }
+    let cfg = IamConfig::load(env)?;
+    let me = required(&req, env, &cfg).await?;
+    let db = store::db(env)?;
+    if !password_ok(&db, &me.user.email, &body.password).await? {
+        return Err(invalid_password());
+    }
+    if me.user.two_factor_enabled {
+        return Err(err(
+            ErrorCode::Conflict,
+            "TOTP_ALREADY_ENABLED",
+            "two-factor is already enabled",
+        ));
+    }
+    let key = random_array::<20>();
+    let codes = new_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| backup::hash(c)).collect();
+    let sealed = seal::seal(cfg.secret.as_bytes(), SEAL_PURPOSE, random_array(), &key);
+    let hashes_json = serde_json::to_string(&hashes).map_err(|_| ApiError::internal())?;
+    store::put_two_factor(&db, &id(), &me.user.id, &sealed, &hashes_json, now_ms()).await?;
+    let issuer = body.issuer.unwrap_or_else(|| cfg.app_name.clone());
+    let uri = totp::otpauth_uri(&key, &issuer, &me.user.email, params());
+    Ok(respond::json(
+        200,
+        &json!({ "method": "totp", "totpURI": uri, "backupCodes": codes }),
+        &ctx.request_id,
+    ))
+}
+
+fn new_codes() -> Vec<String> {
+    let mut random = [[0u8; 10]; backup::COUNT];
+    for r in random.iter_mut() {
+        *r = random_array();
+    }
+    backup::generate(&random)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Password {
+    password: String,
+}
+
+pub async fn disable(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let me = required(&req, env, &IamConfig::load(env)?).await?;
+    let db = store::db(env)?;
+    if !password_ok(&db, &me.user.email, &body.password).await? {
+        return Err(invalid_password());
+    }
+    store::set_two_factor_enabled(&db, &me.user.id, false, now_ms()).await?;
+    Ok(respond::json(
+        200,
+        &json!({ "status": true }),
+        &ctx.request_id,
+    ))
+}
+
+pub async fn get_totp_uri(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let cfg = IamConfig::load(env)?;
+    let me = required(&req, env, &cfg).await?;
+    let db = store::db(env)?;
+    if !password_ok(&db, &me.user.email, &body.password).await? {
+        return Err(invalid_password());
+    }
+    let key = secret_of(&db, &cfg, &me.user.id).await?;
+    let uri = totp::otpauth_uri(&key, &cfg.app_name, &me.user.email, params());
+    Ok(respond::json(
+        200,
+        &json!({ "totpURI": uri }),
+        &ctx.request_id,
+    ))
+}
+
+pub async fn generate_backup_codes(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let cfg = IamConfig::load(env)?;
+    let me = required(&req, env, &cfg).await?;
+    let db = store::db(env)?;
+    if !password_ok(&db, &me.user.email, &body.password).await? {
+        return Err(invalid_password());
+    }
+    if !me.user.two_factor_enabled {
+        return Err(err(
+            ErrorCode::BadRequest,
+            "TWO_FACTOR_NOT_ENABLED",
+            "two-factor is not enabled",
+        ));
+    }
+    let row = store::two_factor(&db, &me.user.id)
+        .await?
+        .ok_or_else(not_enabled)?;
+    let codes = new_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| backup::hash(c)).collect();
+    let json_codes = serde_json::to_string(&hashes).map_err(|_| ApiError::internal())?;
+    if !store::swap_backup_codes(&db, &me.user.id, &row.backup_codes, &json_codes).await? {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "the backup codes changed meanwhile; try again",
+        ));
+    }
+    Ok(respond::json(
+        200,
+        &json!({ "status": true, "backupCodes": codes }),
+        &ctx.request_id,
+    ))
+}
+
+fn not_enabled() -> ApiError {
+    err(
+        ErrorCode::BadRequest,
+        "TOTP_NOT_ENABLED",
+        "two-factor is not set up for this account",
+    )
+}
+
+async fn secret_of(db: &D1Database, cfg: &IamConfig, user_id: &str) -> Result<Vec<u8>, ApiError> {
+    let row = store::two_factor(db, user_id)
+        .await?
+        .ok_or_else(not_enabled)?;
+    seal::open(cfg.secret.as_bytes(), SEAL_PURPOSE, &row.secret).ok_or_else(ApiError::internal)
+}
+
+/// A pending sign-in challenge, stored under the hash of the cookie's token.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Challenge {
+    user_id: String,
+    remember: bool,
+    attempts: u32,
+}
+
+fn challenge_identifier(token: &str) -> String {
+    format!("2fa:{}", session::token_hash(token))
+}
+
+/// Starts a sign-in challenge for `user`: the response that replaces the session.
+pub async fn start_challenge(
+    db: &D1Database,
+    cfg: &IamConfig,
+    user_id: &str,
+    remember: bool,
+    ctx: &RequestContext,
+) -> ApiResult {
+    let token = session::new_token(random_array());
+    let now = now_ms();
+    let value = serde_json::to_string(&Challenge {
+        user_id: user_id.to_string(),
+        remember,
+        attempts: 0,
+    })
+    .map_err(|_| ApiError::internal())?;
+    store::put_verification(
+        db,
+        &id(),
+        &challenge_identifier(&token),
+        &value,
+        now + (CHALLENGE_TTL_S * 1000) as f64,
+        now,
+    )
+    .await?;
+    let resp = respond::json(
+        200,
+        &json!({ "twoFactorRedirect": true, "twoFactorMethods": ["totp"] }),
+        &ctx.request_id,
+    );
+    let resp = with_cookie(resp, &session::clear_cookie(&cfg.cookie()));
+    Ok(with_cookie(
+        resp,
+        &session::set_signed_cookie(
+            CHALLENGE_COOKIE,
+            cfg.secret.as_bytes(),
+            &token,
+            CHALLENGE_TTL_S,
+            &cfg.cookie(),
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Verify {
+    code: String,
+    /// Accepted for compatibility; trusted devices are not remembered (every sign-in
+    /// asks for the second factor).
+    #[serde(default)]
+    #[allow(dead_code)]
+    trust_device: Option<bool>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    disable_session: Option<bool>,
+}
+
+enum Factor {
+    Totp,
+    Backup,
+}
+
+pub async fn verify_totp(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    verify(req, env, ctx, Factor::Totp).await
+}
+
+pub async fn verify_backup_code(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    verify(req, env, ctx, Factor::Backup).await
+}
+
+async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Factor) -> ApiResult {
+    let body: Verify = read_json(&mut req, DEFAULT_LIMIT).await?;
+    if body.code.len() > 64 {
+        return Err(invalid("code", "code is too long"));
+    }
+    let cfg = IamConfig::load(env)?;
+    let db = store::db(env)?;
+    // With a session: confirming the set-up (or re-checking a code).
+    if let Some(me) = crate::caller::current(&req, env, &cfg).await? {
+        check_factor(&db, &cfg, &me.user.id, &body.code, &factor).await?;
+        if !me.user.two_factor_enabled {
+            store::set_two_factor_enabled(&db, &me.user.id, true, now_ms()).await?;
+        }
+        let user = store::user_by_id(&db, &me.user.id)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        return Ok(respond::json(
+            200,
+            &json!({ "token": me.session.token, "user": user.to_dto() }),
+            &ctx.request_id,
+        ));
+    }
+    // Without one: completing a sign-in challenge.
+    let invalid_cookie = || {
+        err(
+            ErrorCode::Unauthorized,
+            "INVALID_TWO_FACTOR_COOKIE",
+            "no pending two-factor sign-in; sign in again",
+        )
+    };
+    let token = req
+        .headers()
+        .get("cookie")
+        .ok()
+        .flatten()
+        .and_then(|c| session::signed_cookie(cfg.secret.as_bytes(), &c, CHALLENGE_COOKIE))
+        .ok_or_else(invalid_cookie)?;
+    let ident = challenge_identifier(&token);
+    let now = now_ms();
+    let pending: Challenge = store::peek_verification(&db, &ident, now)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .ok_or_else(invalid_cookie)?;
+    if let Err(e) = check_factor(&db, &cfg, &pending.user_id, &body.code, &factor).await {
+        let attempts = pending.attempts + 1;
+        if attempts >= MAX_ATTEMPTS {
+            store::take_verification(&db, &ident, now).await?;
+            return Err(err(
+                ErrorCode::BadRequest,
+                "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE",
+                "too many wrong codes; sign in again",
+            ));
+        }
+        let value = serde_json::to_string(&Challenge {
+            attempts,
+            ..pending
+        })
+        .map_err(|_| ApiError::internal())?;
+        store::update_verification(&db, &ident, &value).await?;
+        return Err(e);
+    }
+    // Single use: whoever takes the challenge first gets the session.
+    if store::take_verification(&db, &ident, now).await?.is_none() {
+        return Err(invalid_cookie());
+    }
+    let user = store::user_by_id(&db, &pending.user_id)
+        .await?
+        .ok_or_else(invalid_cookie)?;
+    let resp = issue_session(&db, &cfg, &req, &user, pending.remember, ctx).await?;
+    Ok(with_cookie(
+        resp,
+        &session::clear_named(CHALLENGE_COOKIE, &cfg.cookie()),
+    ))
+}
+
+/// A new session for `user`, answered as `{token, user}` with the session cookie.
+pub async fn issue_session(
+    db: &D1Database,
+    cfg: &IamConfig,
+    req: &Request,
+    user: &UserRow,
+    remember: bool,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let ids = session_ids();
+    let client = Client::of(req);
+    let (s, issued) = new_session(cfg, &client, &user.id, &ids, remember);
+    store::create_session(db, &s).await?;
+    let body = json!({ "token": issued.token, "user": user.to_dto() });
+    Ok(with_cookie(
+        respond::json(200, &body, &ctx.request_id),
+        &issued.set_cookie,
+    ))
+}
+
+async fn check_factor(
+    db: &D1Database,
+    cfg: &IamConfig,
+    user_id: &str,
+    code: &str,
+    factor: &Factor,
+) -> Result<(), ApiError> {
+    match factor {
+        Factor::Totp => {
+            let key = secret_of(db, cfg, user_id).await?;
+            let now_s = (now_ms() / 1000.0) as u64;
+            totp::verify(&key, code, now_s, 1, params())
+                .map(|_| ())
+                .ok_or_else(|| {
+                    err(
+                        ErrorCode::Unauthorized,
+                        "INVALID_CODE",
+                        "the code is not valid",
+                    )
+                })
+        }
+        Factor::Backup => {
+            let row = store::two_factor(db, user_id).await?.ok_or_else(|| {
+                err(
+                    ErrorCode::BadRequest,
+                    "BACKUP_CODES_NOT_ENABLED",
+                    "no backup codes for this account",
+                )
+            })?;
+            let mut codes = row.codes();
+            if !backup::redeem(&mut codes, code) {
+                return Err(err(
+                    ErrorCode::Unauthorized,
+                    "INVALID_BACKUP_CODE",
+                    "the backup code is not valid",
+                ));
+            }
+            let rest = serde_json::to_string(&codes).map_err(|_| ApiError::internal())?;
+            if !store::swap_backup_codes(db, user_id, &row.backup_codes, &rest).await? {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    "this backup code was just used",
+                ));
+            }
+            Ok(())
+        }
+    }
+}

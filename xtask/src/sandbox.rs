@@ -1,0 +1,56 @@
+//! The sandbox (crates/sandbox): the stand-in for Resend, GitHub and Google that local
+//! runs and tests talk to. Its port is fixed because the services' `.dev.vars` name it.
+
+use crate::util::{self, step, Cmd};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+pub const PORT: u16 = 8790;
+
+pub struct Sandbox {
+    child: Child,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn url() -> String {
+    format!("http://127.0.0.1:{PORT}")
+}
+
+/// Builds and starts the sandbox; `log` receives its output when given.
+pub fn start(root: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
+    step("building and starting the sandbox (Resend, GitHub, Google stand-ins)");
+    if !util::port_is_free(PORT) {
+        return Err(format!(
+            "port {PORT} (the sandbox) is in use: is another `cargo xtask dev` or test run going?"
+        ));
+    }
+    util::run(
+        Cmd::new("cargo")
+            .args(["build", "--quiet", "-p", "sandbox"])
+            .dir(root),
+    )?;
+    let bin = root.join("target/debug/sandbox");
+    let mut command = std::process::Command::new(bin);
+    command
+        .args(["--port", &PORT.to_string()])
+        .stdin(Stdio::null());
+    if let Some(log) = log {
+        let f = std::fs::File::create(log).map_err(|e| e.to_string())?;
+        command
+            .stdout(f.try_clone().map_err(|e| e.to_string())?)
+            .stderr(f);
+    }
+    let child = command
+        .spawn()
+        .map_err(|e| format!("could not start the sandbox: {e}"))?;
+    let sandbox = Sandbox { child };
+    util::wait_for_ok(PORT, "/health", Duration::from_secs(20))?;
+    Ok(sandbox)
+}
