@@ -23,6 +23,9 @@ const ROUTE_GATEWAY: &str = "/api/v1/billing/health/live";
 
 struct BenchOptions {
     log_level: Option<&'static str>,
+    sign_ins: usize,
+    auth_requests: usize,
+    skip_gateway: bool,
     latency_requests: usize,
     requests: usize,
     concurrency: usize,
@@ -64,6 +67,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         std::fs::remove_dir_all(&work).map_err(|e| e.to_string())?;
     }
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let gateway_vars =
+        std::fs::read_to_string(build::crate_dir(&root, "gateway").join(".dev.vars"))
+            .map_err(|e| e.to_string())?;
+    let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
+        .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
+    crate::bench_auth::run(
+        &root,
+        &tools,
+        &work,
+        &service_key,
+        &crate::bench_auth::AuthOptions {
+            log_level: opts.log_level,
+            sign_ins: opts.sign_ins,
+            requests: opts.auth_requests,
+        },
+    )?;
+    if opts.skip_gateway {
+        return Ok(());
+    }
     step("starting three local runtimes: upstream alone, pass-through + upstream, gateway + upstream");
     let setups: [(&str, Vec<&str>, &str); 3] = [
         ("(a) upstream direct", vec![UPSTREAM], ROUTE_UPSTREAM),
@@ -219,6 +241,9 @@ fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
 fn parse(args: &[String]) -> Result<BenchOptions, String> {
     let mut o = BenchOptions {
         log_level: None,
+        sign_ins: 100,
+        auth_requests: 300,
+        skip_gateway: false,
         latency_requests: 500,
         requests: 2000,
         concurrency: 8,
@@ -240,9 +265,12 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--requests" => o.requests = num()?,
             "--concurrency" => o.concurrency = num()?,
             "--rounds" => o.rounds = num()?,
+            "--sign-ins" => o.sign_ins = num()?,
+            "--auth-requests" => o.auth_requests = num()?,
+            "--auth-only" => o.skip_gateway = true,
             other => {
                 return Err(format!(
-                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only)"
                 ))
             }
         }

@@ -30,7 +30,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
         .map_err(|e| e.to_string())?;
     match util::wait_for_ok(port, "/health", Duration::from_secs(90)) {
-        Ok(_) => print_banner(port),
+        Ok(_) => {
+            let admin = bootstrap_admin(&root, port);
+            print_banner(port, admin.as_deref());
+        }
         Err(e) => {
             p.stop();
             return Err(format!("the platform did not become healthy: {e}"));
@@ -68,7 +71,33 @@ fn parse_port(args: &[String]) -> Result<u16, String> {
     Ok(port)
 }
 
-fn print_banner(port: u16) {
+/// The local platform admin: created on every start (the state is fresh).
+pub const LOCAL_ADMIN_EMAIL: &str = "admin@nno.local";
+pub const LOCAL_ADMIN_PASSWORD: &str = "nno-local-admin";
+
+/// Creates the first platform admin through the gateway with the service key; the
+/// message to show, or the reason it could not be done.
+fn bootstrap_admin(root: &std::path::Path, port: u16) -> Option<String> {
+    let vars = std::fs::read_to_string(build::crate_dir(root, "gateway").join(".dev.vars")).ok()?;
+    let key = platform::dev_var(&vars, "AUTH_API_KEY")?;
+    let body = serde_json::json!({
+        "email": LOCAL_ADMIN_EMAIL, "password": LOCAL_ADMIN_PASSWORD, "name": "Local Admin",
+    })
+    .to_string();
+    let raw = format!(
+        "POST /api/v1/iam/nno/bootstrap HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    match crate::load::once(port, raw.as_bytes()) {
+        Ok((201, _)) => Some(format!(
+            "platform admin  {LOCAL_ADMIN_EMAIL} / {LOCAL_ADMIN_PASSWORD}  (POST /api/v1/iam/auth/sign-in/email)"
+        )),
+        Ok((status, body)) => Some(format!("platform admin not created ({status}: {body})")),
+        Err(e) => Some(format!("platform admin not created ({e})")),
+    }
+}
+
+fn print_banner(port: u16, admin: Option<&str>) {
     println!();
     println!("  NNO is running locally (environment: local)");
     println!();
@@ -79,6 +108,15 @@ fn print_banner(port: u16) {
             println!("  {:<15} http://127.0.0.1:{port}{prefix}/…", s.name());
         }
     }
+    println!();
+    if let Some(a) = admin {
+        println!("  {a}");
+    }
+    println!(
+        "  sandbox         {}  (captured e-mail: {}/_sandbox/emails)",
+        crate::sandbox::url(),
+        crate::sandbox::url()
+    );
     println!();
     println!("  Local D1/KV/Queue state: .wrangler/state (fresh on every start)");
     println!("  Service key for API calls: AUTH_API_KEY in services/gateway/.dev.vars");

@@ -2,8 +2,10 @@
 //! (pinned versions, see toolchain.rs) before it runs.
 
 mod bench;
+mod bench_auth;
 mod build;
 mod config_check;
+mod cpu;
 mod dev;
 mod load;
 mod platform;

@@ -69,6 +69,11 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The process group of wrangler and the workerd it runs.
+    pub fn pgid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
         self.child.try_wait()
     }

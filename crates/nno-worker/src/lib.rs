@@ -16,7 +16,7 @@ pub mod serve;
 
 pub use context::RequestContext;
 pub use nno_core::{ApiError, ErrorCode};
-pub use serve::{no_routes, serve, Probe, ServiceSpec};
+pub use serve::{no_routes, route_not_found, serve, Probe, ServiceSpec};
 
 /// What handlers return: a response, or an error that becomes the JSON envelope.
 pub type ApiResult<T = worker::Response> = Result<T, ApiError>;

@@ -84,13 +84,16 @@ async fn health_response(
 /// The details name the service and the path as it arrived here, which shows a caller
 /// (and the end-to-end suite) what the gateway rewrote the path to.
 pub async fn no_routes(req: Request, _env: Env, ctx: RequestContext) -> ApiResult {
+    Err(route_not_found(&req, &ctx))
+}
+
+/// The 404 for a path a service does not serve, with what it received.
+pub fn route_not_found(req: &Request, ctx: &RequestContext) -> ApiError {
     let query = req.url().ok().and_then(|u| u.query().map(str::to_string));
-    Err(
-        ApiError::not_found(format!("route {} {}", ctx.method, ctx.path)).with_details(json!({
-            "service": ctx.service.name(),
-            "method": ctx.method,
-            "path": ctx.path,
-            "query": query,
-        })),
-    )
+    ApiError::not_found(format!("route {} {}", ctx.method, ctx.path)).with_details(json!({
+        "service": ctx.service.name(),
+        "method": ctx.method,
+        "path": ctx.path,
+        "query": query,
+    }))
 }

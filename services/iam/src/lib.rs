@@ -115,7 +115,7 @@ async fn auth_routes(req: Request, env: &Env, ctx: &RequestContext, path: &str) 
         (Get, "organization/list-members") => orgs::list_members(&req, env, ctx).await,
         (Post, "organization/update") => orgs::update(req, env, ctx).await,
         (Post, "organization/delete") => orgs::delete(req, env, ctx).await,
-        (method, path) => Err(unknown(&method, "/api/auth/", path)),
+        (_, path) => Err(unknown(&req, ctx, "/api/auth/", path)),
     }
 }
 
@@ -135,18 +135,18 @@ async fn nno_routes(req: Request, env: &Env, ctx: &RequestContext, path: &str) -
         (Post, ["apikey", "verify"]) => keys::verify(req, env, ctx).await,
         (Delete, ["apikey", id]) => keys::revoke(&req, env, ctx, id).await,
         (Post, ["bootstrap"]) => access::bootstrap(req, env, ctx).await,
-        (method, _) => Err(unknown(&method, "/api/nno/", path)),
+        _ => Err(unknown(&req, ctx, "/api/nno/", path)),
     }
 }
 
 /// 405 when the path exists with another method, else 404.
-fn unknown(method: &Method, base: &str, path: &str) -> ApiError {
+fn unknown(req: &Request, ctx: &RequestContext, base: &str, path: &str) -> ApiError {
     match allowed_methods(base, path) {
         Some(allow) => ApiError::new(
             ErrorCode::MethodNotAllowed,
-            format!("{method} is not allowed here; use {allow}"),
+            format!("{} is not allowed here; use {allow}", ctx.method),
         ),
-        None => ApiError::not_found(format!("route {method} {base}{path}")),
+        None => nno_worker::route_not_found(req, ctx),
     }
 }
 

@@ -582,7 +582,7 @@ fn member_not_found() -> ApiError {
 
 fn last_owner() -> ApiError {
     err(
-        ErrorCode::Conflict,
+        ErrorCode::BadRequest,
         "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER",
         "the organization's only owner cannot leave or be removed",
     )
@@ -667,7 +667,7 @@ pub async fn update_member_role(mut req: Request, env: &Env, ctx: &RequestContex
     }
     if role != "owner" && is_last_owner(&c.db, &target).await? {
         return Err(err(
-            ErrorCode::Conflict,
+            ErrorCode::BadRequest,
             "YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER",
             "the organization's only owner cannot be demoted",
         ));

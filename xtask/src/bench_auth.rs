@@ -1,0 +1,240 @@
+//! The authentication part of `cargo xtask bench`, on a full local platform:
+//! sign-in latency and CPU per sign-in (password hashing dominates), and what the
+//! gateway's credential checks cost per request: the same upstream route called with
+//! the service key (no lookup), a session (IAM lookup + per-user counter) and an API
+//! key (failure budget, IAM lookup + per-key counter). CPU is read from the workerd
+//! process (all Workers and local D1 included), so it is repeatable where wall-clock
+//! throughput on a shared machine is not.
+
+use crate::cpu;
+use crate::load::{self, percentile, Target};
+use crate::platform::{self, Options, Platform};
+use crate::toolchain::Toolchain;
+use crate::util::{self, step};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+/// An authenticated route that reaches an upstream and does no work there (billing's
+/// 404), so differences between credentials are the gateway's checks.
+const ROUTE: &str = "/api/v1/billing/bench";
+const PASSWORD: &str = "bench password 123";
+
+pub struct AuthOptions {
+    pub log_level: Option<&'static str>,
+    pub sign_ins: usize,
+    pub requests: usize,
+}
+
+fn json_req(
+    port: u16,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: &Value,
+    ip: &str,
+) -> Result<(u16, Value), String> {
+    let text = body.to_string();
+    let mut raw = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\ncf-connecting-ip: {ip}\r\n",
+        text.len()
+    );
+    if let Some(a) = auth {
+        raw.push_str(&format!("Authorization: {a}\r\n"));
+    }
+    raw.push_str("\r\n");
+    raw.push_str(&text);
+    let (status, body) = load::once(port, raw.as_bytes())?;
+    Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
+}
+
+/// A fresh user with a session and an API key (each round gets its own, so the
+/// per-user limit of 600/min is never what is measured).
+fn credentials(port: u16, n: usize) -> Result<(String, String), String> {
+    let email = format!("bench-{}-{n}@example.com", std::process::id());
+    let ip = format!("10.250.{}.{}", n / 250, n % 250 + 1);
+    let (s, v) = json_req(
+        port,
+        "POST",
+        "/api/v1/iam/auth/sign-up/email",
+        None,
+        &json!({"name": "Bench", "email": email, "password": PASSWORD}),
+        &ip,
+    )?;
+    if s != 200 {
+        return Err(format!("bench sign-up failed: {s} {v}"));
+    }
+    let token = v["token"].as_str().unwrap_or_default().to_string();
+    let (s, k) = json_req(
+        port,
+        "POST",
+        "/api/v1/iam/nno/apikey",
+        Some(&format!("Bearer {token}")),
+        &json!({"name": "bench", "scopes": ["iam:read"], "rateLimit": {"max": 10000, "windowSeconds": 60}}),
+        &ip,
+    )?;
+    if s != 201 {
+        return Err(format!("bench API key failed: {s} {k}"));
+    }
+    Ok((token, k["key"].as_str().unwrap_or_default().to_string()))
+}
+
+struct Figures {
+    p50: f64,
+    p99: f64,
+    cpu_ms: f64,
+}
+
+fn measure(p: &Platform, target: &Target, n: usize) -> Result<Figures, String> {
+    let before = cpu::workerd_ms(p.pgid());
+    let r = load::run_target(p.port, target, n, 1)?;
+    let cpu_ms = (cpu::workerd_ms(p.pgid()) - before) / n as f64;
+    if r.errors > 0 {
+        return Err(format!(
+            "{} of {n} requests did not answer {}",
+            r.errors, target.expect
+        ));
+    }
+    let mut l = r.latencies_us;
+    l.sort_unstable();
+    Ok(Figures {
+        p50: percentile(&l, 0.5),
+        p99: percentile(&l, 0.99),
+        cpu_ms,
+    })
+}
+
+fn unique_ip(i: usize) -> Vec<(String, String)> {
+    vec![(
+        "cf-connecting-ip".into(),
+        format!("10.{}.{}.{}", 100 + i / 65536 % 100, i / 256 % 256, i % 256),
+    )]
+}
+
+fn no_vary(_: usize) -> Vec<(String, String)> {
+    Vec::new()
+}
+
+pub fn run(
+    root: &Path,
+    tools: &Toolchain,
+    work: &Path,
+    service_key: &str,
+    o: &AuthOptions,
+) -> Result<(), String> {
+    let state = work.join("auth-state");
+    platform::migrate(root, tools, &state)?;
+    step("starting a full local platform for the authentication figures");
+    let mut opts = Options::all_services(util::free_port()?, state, Some(work.join("auth.log")));
+    opts.log_level = o.log_level;
+    let p = platform::start(root, tools, &opts)?;
+    util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
+    let port = p.port;
+
+    let (token, _) = credentials(port, 0)?;
+    let email_of = |n: usize| format!("bench-{}-{n}@example.com", std::process::id());
+    let sign_in = Target::custom(
+        port,
+        "POST",
+        "/api/v1/iam/auth/sign-in/email",
+        vec![("Content-Type".into(), "application/json".into())],
+        json!({"email": email_of(0), "password": PASSWORD})
+            .to_string()
+            .into_bytes(),
+        200,
+        unique_ip,
+    );
+    let wrong = Target::custom(
+        port,
+        "POST",
+        "/api/v1/iam/auth/sign-in/email",
+        vec![("Content-Type".into(), "application/json".into())],
+        json!({"email": "nobody-at-all@example.com", "password": PASSWORD})
+            .to_string()
+            .into_bytes(),
+        401,
+        unique_ip,
+    );
+    step(&format!(
+        "sign-in: {} sequential sign-ins (and as many for an unknown e-mail)",
+        o.sign_ins
+    ));
+    load::run_target(port, &sign_in, 5, 1)?; // warm-up
+    let signin = measure(&p, &sign_in, o.sign_ins)?;
+    let unknown = measure(&p, &wrong, o.sign_ins)?;
+    let _ = token;
+
+    step(&format!(
+        "gateway credential checks: {} requests per kind, 1 connection",
+        o.requests
+    ));
+    let header = |v: String| vec![("Authorization".to_string(), v)];
+    let mut rows = Vec::new();
+    for round in 0..2 {
+        let (session, key) = credentials(port, round + 1)?;
+        for (label, auth) in [
+            ("service key", format!("Bearer {service_key}")),
+            ("session (bearer)", format!("Bearer {session}")),
+            ("API key", format!("Bearer {key}")),
+        ] {
+            let t = Target::custom(port, "GET", ROUTE, header(auth), Vec::new(), 404, no_vary);
+            load::run_target(port, &t, 20, 1)?; // warm-up
+            let f = measure(&p, &t, o.requests.min(500))?;
+            rows.push((round, label, f));
+        }
+    }
+    drop(p);
+
+    println!("\nAuthentication on the local runtime (whole platform CPU, workerd process)");
+    println!(
+        "  {:<34} {:>9} {:>9} {:>12}",
+        "request", "p50 ms", "p99 ms", "CPU ms/req"
+    );
+    for (label, f) in [
+        ("sign-in (correct password)", &signin),
+        ("sign-in (unknown e-mail)", &unknown),
+    ] {
+        println!(
+            "  {:<34} {:>9.2} {:>9.2} {:>12.2}",
+            label, f.p50, f.p99, f.cpu_ms
+        );
+    }
+    let avg = |l: &str, pick: fn(&Figures) -> f64| {
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.1 == l)
+            .map(|r| pick(&r.2))
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    for l in ["service key", "session (bearer)", "API key"] {
+        println!(
+            "  {:<34} {:>9.2} {:>9.2} {:>12.2}",
+            format!("GET {ROUTE} ({l})"),
+            avg(l, |f| f.p50),
+            avg(l, |f| f.p99),
+            avg(l, |f| f.cpu_ms)
+        );
+    }
+    let base = (
+        avg("service key", |f| f.p50),
+        avg("service key", |f| f.cpu_ms),
+    );
+    for l in ["session (bearer)", "API key"] {
+        println!(
+            "  cost of validating a {:<13} p50 {:+.2} ms, CPU {:+.2} ms per request",
+            if l.starts_with("session") {
+                "session:"
+            } else {
+                "API key:"
+            },
+            avg(l, |f| f.p50) - base.0,
+            avg(l, |f| f.cpu_ms) - base.1
+        );
+    }
+    println!(
+        "  sign-in CPU budget (Workers paid plan default 30 s, free plan 10 ms): {:.1} ms per sign-in",
+        signin.cpu_ms
+    );
+    Ok(())
+}
