@@ -64,8 +64,10 @@ pub fn build(root: &Path, tools: &Toolchain, names: &[&str]) -> Result<(), Strin
     Ok(())
 }
 
-/// The compiled module's hash plus the bundler's version: what the bundle depends on.
+/// The compiled module's hash, the crate manifest's (its wasm-opt settings) and the
+/// bundler's version: what the bundle depends on.
 fn fingerprint(root: &Path, name: &str) -> Result<String, String> {
+    let manifest = std::fs::read(crate_dir(root, name).join("Cargo.toml")).unwrap_or_default();
     let module = root
         .join("target")
         .join(WASM_TARGET)
@@ -73,8 +75,9 @@ fn fingerprint(root: &Path, name: &str) -> Result<String, String> {
         .join(format!("{}.wasm", name.replace('-', "_")));
     let bytes = std::fs::read(&module).map_err(|e| format!("{}: {e}", module.display()))?;
     Ok(format!(
-        "{:016x}-worker-build-{WORKER_BUILD_VERSION}",
-        fnv1a(&bytes)
+        "{:016x}-{:016x}-worker-build-{WORKER_BUILD_VERSION}",
+        fnv1a(&bytes),
+        fnv1a(&manifest)
     ))
 }
 

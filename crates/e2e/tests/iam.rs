@@ -400,3 +400,16 @@ fn changing_the_password_ends_other_sessions() {
     assert_eq!(sign_in(&e, "old-password-1").status, 401);
     assert_eq!(sign_in(&e, "new-password-2").status, 200);
 }
+
+#[test]
+fn a_session_signed_out_through_the_gateway_is_refused_at_once() {
+    let p = e2e::iam::sign_up("cached");
+    // Warm the gateway's short-lived session memory with a protected route.
+    for _ in 0..3 {
+        assert_eq!(p.get("/nno/session").status, 200);
+    }
+    let out = p.post("/auth/sign-out", &json!({}));
+    assert_eq!(out.status, 200, "{}", out.body);
+    let after = p.get("/nno/session");
+    assert_eq!(after.status, 401, "{}", after.body);
+}

@@ -42,6 +42,40 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// `key=value` pairs of a query string, percent-decoded (`+` is a space); at most
+/// `limit` of them. Pairs that do not decode to UTF-8 are skipped.
+pub fn query_pairs(query: &str, limit: usize) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .take(limit)
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
+}
+
+/// Percent-decoding of a query component.
+pub fn decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +106,25 @@ mod tests {
         assert!(!is_safe_target("/\\evil.example", &trusted));
         assert!(!is_safe_target("", &trusted));
         assert!(!is_safe_target("javascript:alert(1)", &trusted));
+    }
+
+    #[test]
+    fn query_pairs_decode() {
+        let q = query_pairs("a=1&b=x%20y+z&c&=e&bad=%zz&d=%2Fp", 10);
+        assert_eq!(
+            q,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "x y z".into()),
+                ("c".into(), "".into()),
+                ("".into(), "e".into()),
+                ("d".into(), "/p".into()),
+            ]
+        );
+        assert_eq!(query_pairs("a=1&b=2&c=3", 2).len(), 2);
+        assert_eq!(decode("%e2%82%ac").as_deref(), Some("€"));
+        assert_eq!(decode("%ff"), None);
+        assert_eq!(decode("%4"), None);
     }
 
     #[test]

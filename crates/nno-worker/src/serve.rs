@@ -89,7 +89,8 @@ pub async fn no_routes(req: Request, _env: Env, ctx: RequestContext) -> ApiResul
 
 /// The 404 for a path a service does not serve, with what it received.
 pub fn route_not_found(req: &Request, ctx: &RequestContext) -> ApiError {
-    let query = req.url().ok().and_then(|u| u.query().map(str::to_string));
+    let url = req.inner().url();
+    let query = nno_core::routing::split_url(&url).1.map(str::to_string);
     ApiError::not_found(format!("route {} {}", ctx.method, ctx.path)).with_details(json!({
         "service": ctx.service.name(),
         "method": ctx.method,

@@ -61,7 +61,7 @@ pub fn authorize(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static st
     let location = format!(
         "{redirect_uri}{}code={code}&state={}",
         if redirect_uri.contains('?') { '&' } else { '?' },
-        encode(&state)
+        nno_core::urls::encode(&state)
     );
     let client_id = client.id.clone();
     s.codes.insert(
@@ -76,18 +76,6 @@ pub fn authorize(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static st
         },
     );
     Reply::Redirect(location)
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 pub fn token(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static str) -> Reply {
@@ -131,7 +119,7 @@ pub fn token(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static str) -
     }
     if let Some(challenge) = &grant.challenge {
         let verifier = f.get("code_verifier").cloned().unwrap_or_default();
-        if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != *challenge {
+        if nno_auth::pkce::challenge_s256(&verifier) != *challenge {
             return error(400, "invalid_grant", "PKCE verification failed");
         }
     }

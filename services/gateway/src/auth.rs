@@ -8,6 +8,7 @@
 
 use crate::config::GatewayConfig;
 use crate::limiter::{self, Refusal};
+use crate::session_cache;
 use nno_auth::apikey;
 use nno_auth::ct::secrets_equal;
 use nno_core::access::{bearer, is_public};
@@ -89,10 +90,32 @@ pub async fn authenticate(
         Some(_) => (authorization.as_deref(), None),
         None => (None, cookie.as_deref()),
     };
-    match session(authorization, cookie, env, ctx, config)
-        .await
-        .map_err(refused)?
-    {
+    // A session writing to IAM's auth endpoints may be changing itself (sign-out,
+    // set-active, password): it is looked up afresh, and its cached identity dropped.
+    let cache_key = session_cache::key(authorization, cookie);
+    let changes_itself = ctx.method != "GET" && ctx.path.starts_with("/api/v1/iam/auth/");
+    let now = nno_worker::runtime::now_ms();
+    let cached = match (&cache_key, changes_itself) {
+        (Some(k), true) => {
+            session_cache::forget(k);
+            None
+        }
+        (Some(k), false) => session_cache::get(k, now),
+        (None, _) => None,
+    };
+    let found = match cached {
+        Some(identity) => Some(identity),
+        None => {
+            let fresh = session(authorization, cookie, env, ctx, config)
+                .await
+                .map_err(refused)?;
+            if let (Some(k), Some(identity), false) = (cache_key, &fresh, changes_itself) {
+                session_cache::put(k, identity.clone(), now);
+            }
+            fresh
+        }
+    };
+    match found {
         Some(identity) => {
             if cookie.is_some() {
                 check_origin(headers, &ctx.method, config).map_err(refused)?;

@@ -15,6 +15,7 @@ mod health;
 mod limiter;
 mod outgoing;
 mod proxy;
+mod session_cache;
 
 use nno_core::cors::CorsDecision;
 use nno_core::{routing, ApiError, ErrorCode, Service};

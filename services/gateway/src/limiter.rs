@@ -25,9 +25,12 @@ impl DurableObject for RateLimiter {
     /// `GET /?limit=N&window=MS[&peek=1]`: counts one request (or, with `peek`, only
     /// looks), answers the decision.
     async fn fetch(&self, req: Request) -> Result<Response> {
-        let url = req.url()?;
+        let url = req.inner().url();
+        let pairs =
+            nno_core::urls::query_pairs(nno_core::routing::split_url(&url).1.unwrap_or(""), 8);
         let param = |k: &str| {
-            url.query_pairs()
+            pairs
+                .iter()
                 .find(|(n, _)| n == k)
                 .and_then(|(_, v)| v.parse::<u64>().ok())
         };

@@ -14,15 +14,9 @@ impl Query {
     }
 }
 
+/// At most 32 parameters are read.
 pub fn of(req: &Request) -> Query {
-    Query(
-        req.url()
-            .map(|u| {
-                u.query_pairs()
-                    .take(32)
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    )
+    let url = req.inner().url();
+    let (_, query) = nno_core::routing::split_url(&url);
+    Query(nno_core::urls::query_pairs(query.unwrap_or(""), 32))
 }
