@@ -210,3 +210,40 @@ fn an_unverified_sign_up_is_claimed_by_whoever_proves_the_address() {
     let old = squatter.get("/auth/get-session");
     assert_eq!(old.body, "null");
 }
+
+#[test]
+fn callback_urls_must_be_relative_or_trusted_everywhere() {
+    let email = e2e::iam::email("cb");
+    let up = call(
+        "POST",
+        "/auth/sign-up/email",
+        Some(
+            &json!({"name": "Cb", "email": email, "password": PASSWORD, "callbackURL": "https://evil.example/x"}),
+        ),
+        None,
+    );
+    assert_eq!(up.status, 403, "{}", up.body);
+    assert_eq!(up.json()["code"], "INVALID_CALLBACK_URL");
+    let ok = call(
+        "POST",
+        "/auth/sign-up/email",
+        Some(
+            &json!({"name": "Cb", "email": email, "password": PASSWORD, "callbackURL": "http://localhost:5174/home"}),
+        ),
+        None,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let signin = call(
+        "POST",
+        "/auth/sign-in/email",
+        Some(&json!({"email": email, "password": PASSWORD, "callbackURL": "//evil.example"})),
+        None,
+    );
+    assert_eq!(signin.status, 403, "{}", signin.body);
+    let link = get(
+        &e2e::iam::url("/auth/verify-email?token=x&callbackURL=https%3A%2F%2Fevil.example"),
+        &[],
+    );
+    assert_eq!(link.status, 403, "{}", link.body);
+    assert!(link.header("location").is_none(), "no redirect off-site");
+}

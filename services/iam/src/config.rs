@@ -82,6 +82,28 @@ impl IamConfig {
         is_safe_target(url, &self.trusted_origins)
     }
 
+    /// 403 with Better Auth's reason unless `url` (the body or query field `field`) is a
+    /// safe redirect target; absent is fine.
+    pub fn require_trusted(&self, url: Option<&str>, field: &'static str) -> Result<(), ApiError> {
+        match url {
+            Some(u) if !self.trusted_target(u) => {
+                let reason = match field {
+                    "redirectTo" => "INVALID_REDIRECT_URL",
+                    "newUserCallbackURL" => "INVALID_NEW_USER_CALLBACK_URL",
+                    "errorCallbackURL" => "INVALID_ERROR_CALLBACK_URL",
+                    _ => "INVALID_CALLBACK_URL",
+                };
+                Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!("{field} must be a relative path or on a trusted origin"),
+                )
+                .with_reason(reason)
+                .with_details(serde_json::json!({ "field": field })))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// `url` made absolute against the auth URL's origin, for `Location` headers.
     pub fn absolute(&self, url: &str) -> String {
         match (url.starts_with('/'), origin_of(&self.auth_url)) {

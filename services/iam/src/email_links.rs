@@ -32,27 +32,6 @@ fn identifier(purpose: &str, token: &str) -> String {
     format!("{purpose}:{}", session::token_hash(token))
 }
 
-fn untrusted(field: &'static str, reason: &'static str) -> ApiError {
-    ApiError::new(
-        ErrorCode::Forbidden,
-        format!("{field} must be a relative path or on a trusted origin"),
-    )
-    .with_reason(reason)
-    .with_details(json!({ "field": field }))
-}
-
-fn check_target(
-    cfg: &IamConfig,
-    url: Option<&str>,
-    field: &'static str,
-    reason: &'static str,
-) -> Result<(), ApiError> {
-    match url {
-        Some(u) if !cfg.trusted_target(u) => Err(untrusted(field, reason)),
-        _ => Ok(()),
-    }
-}
-
 fn redirect(location: &str, ctx: &RequestContext) -> Response {
     let mut r = respond::json(
         302,
@@ -87,12 +66,7 @@ pub async fn request_reset(mut req: Request, env: &Env, ctx: &RequestContext) ->
         return Err(invalid("email", "email is not a valid address"));
     }
     let cfg = IamConfig::load(env)?;
-    check_target(
-        &cfg,
-        body.redirect_to.as_deref(),
-        "redirectTo",
-        "INVALID_REDIRECT_URL",
-    )?;
+    cfg.require_trusted(body.redirect_to.as_deref(), "redirectTo")?;
     let db = store::db(env)?;
     if let Some(user) = store::user_with_password(&db, &email).await? {
         let token = new_token();
@@ -136,7 +110,7 @@ pub async fn reset_link(req: &Request, env: &Env, ctx: &RequestContext, token: &
     let cfg = IamConfig::load(env)?;
     let q = query::of(req);
     let callback = q.get("callbackURL").filter(|c| !c.is_empty());
-    check_target(&cfg, callback, "callbackURL", "INVALID_CALLBACK_URL")?;
+    cfg.require_trusted(callback, "callbackURL")?;
     let db = store::db(env)?;
     let valid = token.len() <= 128
         && store::peek_verification(&db, &identifier("reset-password", token), now_ms())
@@ -215,12 +189,7 @@ pub async fn send_verification(mut req: Request, env: &Env, ctx: &RequestContext
         return Err(invalid("email", "email is not a valid address"));
     }
     let cfg = IamConfig::load(env)?;
-    check_target(
-        &cfg,
-        body.callback_url.as_deref(),
-        "callbackURL",
-        "INVALID_CALLBACK_URL",
-    )?;
+    cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
     let db = store::db(env)?;
     let user = match current(&req, env, &cfg).await? {
         Some(me) => {
@@ -286,7 +255,7 @@ pub async fn verify_email(req: &Request, env: &Env, ctx: &RequestContext) -> Api
     let cfg = IamConfig::load(env)?;
     let q = query::of(req);
     let callback = q.get("callbackURL").filter(|c| !c.is_empty());
-    check_target(&cfg, callback, "callbackURL", "INVALID_CALLBACK_URL")?;
+    cfg.require_trusted(callback, "callbackURL")?;
     let token = q.get("token").filter(|t| !t.is_empty() && t.len() <= 128);
     let db = store::db(env)?;
     let now = now_ms();
@@ -352,24 +321,9 @@ pub async fn send_magic_link(mut req: Request, env: &Env, ctx: &RequestContext) 
         return Err(invalid("name", "name must be 1 to 100 characters"));
     }
     let cfg = IamConfig::load(env)?;
-    check_target(
-        &cfg,
-        body.callback_url.as_deref(),
-        "callbackURL",
-        "INVALID_CALLBACK_URL",
-    )?;
-    check_target(
-        &cfg,
-        body.new_user_callback_url.as_deref(),
-        "newUserCallbackURL",
-        "INVALID_NEW_USER_CALLBACK_URL",
-    )?;
-    check_target(
-        &cfg,
-        body.error_callback_url.as_deref(),
-        "errorCallbackURL",
-        "INVALID_ERROR_CALLBACK_URL",
-    )?;
+    cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
+    cfg.require_trusted(body.new_user_callback_url.as_deref(), "newUserCallbackURL")?;
+    cfg.require_trusted(body.error_callback_url.as_deref(), "errorCallbackURL")?;
     let db = store::db(env)?;
     let token = new_token();
     let now = now_ms();
@@ -420,17 +374,9 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
     let callback = q.get("callbackURL").filter(|c| !c.is_empty());
     let new_user = q.get("newUserCallbackURL").filter(|c| !c.is_empty());
     let on_error = q.get("errorCallbackURL").filter(|c| !c.is_empty());
-    for (u, f, r) in [
-        (callback, "callbackURL", "INVALID_CALLBACK_URL"),
-        (
-            new_user,
-            "newUserCallbackURL",
-            "INVALID_NEW_USER_CALLBACK_URL",
-        ),
-        (on_error, "errorCallbackURL", "INVALID_ERROR_CALLBACK_URL"),
-    ] {
-        check_target(&cfg, u, f, r)?;
-    }
+    cfg.require_trusted(callback, "callbackURL")?;
+    cfg.require_trusted(new_user, "newUserCallbackURL")?;
+    cfg.require_trusted(on_error, "errorCallbackURL")?;
     let db = store::db(env)?;
     let now = now_ms();
     let value: Option<MagicValue> = match q.get("token").filter(|t| !t.is_empty() && t.len() <= 128)

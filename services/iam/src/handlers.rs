@@ -131,24 +131,6 @@ impl Client {
     }
 }
 
-/// `callbackURL` must stay on a known kind of target: a path, or an http(s) URL.
-pub(crate) fn check_callback(url: Option<&str>) -> Result<(), ApiError> {
-    match url {
-        Some(u)
-            if u.len() > 2048
-                || !(u.starts_with('/')
-                    || u.starts_with("https://")
-                    || u.starts_with("http://")) =>
-        {
-            Err(invalid(
-                "callbackURL",
-                "callbackURL must be a path or an http(s) URL",
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
 pub(crate) fn session_ids() -> (String, String, String) {
     let token = session::new_token(random_array());
     let hash = session::token_hash(&token);
@@ -173,8 +155,8 @@ pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     if body.image.as_deref().is_some_and(|i| i.len() > 2048) {
         return Err(invalid("image", "image URL is too long"));
     }
-    check_callback(body.callback_url.as_deref())?;
     let cfg = IamConfig::load(env)?;
+    cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
     let db = store::db(env)?;
     let password_hash = hash_password(&body.password).await?;
     let (user_id, account_id) = (id(), id());
@@ -222,14 +204,14 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         ApiError::new(ErrorCode::Unauthorized, "invalid email or password")
             .with_reason("INVALID_EMAIL_OR_PASSWORD")
     };
-    check_callback(body.callback_url.as_deref())?;
+    let cfg = IamConfig::load(env)?;
+    cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
     if !validate::email(&email)
         || body.password.is_empty()
         || body.password.len() > 4 * password::MAX_LEN
     {
         return Err(wrong());
     }
-    let cfg = IamConfig::load(env)?;
     let db = store::db(env)?;
     let row = store::user_with_password(&db, &email).await?;
     let stored = row

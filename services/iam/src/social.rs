@@ -80,27 +80,9 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         return Err(invalid("loginHint", "loginHint is too long"));
     }
     let cfg = IamConfig::load(env)?;
-    for (u, f, r) in [
-        (&body.callback_url, "callbackURL", "INVALID_CALLBACK_URL"),
-        (
-            &body.new_user_callback_url,
-            "newUserCallbackURL",
-            "INVALID_NEW_USER_CALLBACK_URL",
-        ),
-        (
-            &body.error_callback_url,
-            "errorCallbackURL",
-            "INVALID_ERROR_CALLBACK_URL",
-        ),
-    ] {
-        if u.as_deref().is_some_and(|u| !cfg.trusted_target(u)) {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                format!("{f} must be a relative path or on a trusted origin"),
-            )
-            .with_reason(r));
-        }
-    }
+    cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
+    cfg.require_trusted(body.new_user_callback_url.as_deref(), "newUserCallbackURL")?;
+    cfg.require_trusted(body.error_callback_url.as_deref(), "errorCallbackURL")?;
     let provider = Provider::load(env, &body.provider).ok_or_else(|| {
         ApiError::not_found(format!("provider {:?}", body.provider))
             .with_reason("PROVIDER_NOT_FOUND")
