@@ -17,6 +17,17 @@ pub fn error(err: &ApiError, request_id: &str) -> Response {
     raw_json(err.status(), err.to_json(request_id), request_id)
 }
 
+/// A 302 to `location` (its body repeats the target for clients that do not follow).
+pub fn redirect(location: &str, request_id: &str) -> Response {
+    let mut r = json(
+        302,
+        &serde_json::json!({ "redirect": true, "url": location }),
+        request_id,
+    );
+    let _ = r.headers_mut().set("location", location);
+    r
+}
+
 pub fn raw_json(status: u16, text: String, request_id: &str) -> Response {
     let headers = Headers::new();
     // Header names and values here are constants or validated request ids.

@@ -4,11 +4,10 @@
 
 use crate::caller::{self, current, member_permissions, tenant_access, Caller};
 use crate::config::IamConfig;
-use crate::handlers::{hash_password, id, invalid};
+use crate::handlers::{check_new_user, hash_password, id, invalid};
 use crate::query;
 use crate::store::{self, GrantRow};
 use nno_auth::permissions::{self as perms, IAM_MANAGE_GRANTS, IAM_MANAGE_ROLES, IAM_READ};
-use nno_auth::{password, validate};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
 use nno_worker::runtime::now_ms;
@@ -324,31 +323,25 @@ pub async fn bootstrap(mut req: Request, env: &Env, ctx: &RequestContext) -> Api
             "bootstrap needs the service key (Authorization: Bearer <AUTH_API_KEY>)",
         ));
     }
-    if !validate::name(&body.name) {
-        return Err(invalid("name", "name must be 1 to 100 characters"));
-    }
-    let email = validate::normalize_email(&body.email);
-    if !validate::email(&email) {
-        return Err(invalid("email", "email is not a valid address"));
-    }
-    password::check_policy(&body.password).map_err(|e| invalid("password", &e.to_string()))?;
+    let email = check_new_user(&body.name, &body.email, &body.password)?;
     let db = store::db(env)?;
     if store::platform_admin_exists(&db).await? {
         return Err(already());
     }
     let hash = hash_password(&body.password).await?;
     let user_id = id();
-    match store::bootstrap_admin(
-        &db,
-        &user_id,
-        &id(),
-        body.name.trim(),
-        &email,
-        &hash,
-        now_ms(),
-    )
-    .await?
-    {
+    let account_id = id();
+    let admin = store::NewUser {
+        id: &user_id,
+        account_id: &account_id,
+        name: body.name.trim(),
+        email: &email,
+        image: None,
+        password_hash: &hash,
+        role: perms::PLATFORM_ADMIN,
+        verified: true,
+    };
+    match store::bootstrap_admin(&db, &admin, now_ms()).await? {
         store::Bootstrapped::Created => {}
         store::Bootstrapped::AlreadyDone => return Err(already()),
         store::Bootstrapped::EmailTaken => {

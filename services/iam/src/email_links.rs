@@ -18,7 +18,7 @@ use nno_worker::runtime::{now_ms, random_array};
 use nno_worker::{respond, ApiResult, RequestContext};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worker::{Env, Request, Response};
+use worker::{Env, Request};
 
 const RESET_TTL_MS: f64 = 3600.0 * 1000.0;
 const VERIFY_TTL_MS: f64 = 3600.0 * 1000.0;
@@ -30,16 +30,6 @@ fn new_token() -> String {
 
 fn identifier(purpose: &str, token: &str) -> String {
     format!("{purpose}:{}", session::token_hash(token))
-}
-
-fn redirect(location: &str, ctx: &RequestContext) -> Response {
-    let mut r = respond::json(
-        302,
-        &json!({ "redirect": true, "url": location }),
-        &ctx.request_id,
-    );
-    let _ = r.headers_mut().set("location", location);
-    r
 }
 
 fn ok_status(ctx: &RequestContext) -> ApiResult {
@@ -117,13 +107,13 @@ pub async fn reset_link(req: &Request, env: &Env, ctx: &RequestContext, token: &
             .await?
             .is_some();
     match (callback, valid) {
-        (Some(cb), true) => Ok(redirect(
+        (Some(cb), true) => Ok(respond::redirect(
             &cfg.absolute(&with_query(cb, "token", token)),
-            ctx,
+            &ctx.request_id,
         )),
-        (Some(cb), false) => Ok(redirect(
+        (Some(cb), false) => Ok(respond::redirect(
             &cfg.absolute(&with_query(cb, "error", "INVALID_TOKEN")),
-            ctx,
+            &ctx.request_id,
         )),
         (None, true) => Ok(respond::json(
             200,
@@ -270,10 +260,10 @@ pub async fn verify_email(req: &Request, env: &Env, ctx: &RequestContext) -> Api
         None => false,
     };
     match (callback, verified) {
-        (Some(cb), true) => Ok(redirect(&cfg.absolute(cb), ctx)),
-        (Some(cb), false) => Ok(redirect(
+        (Some(cb), true) => Ok(respond::redirect(&cfg.absolute(cb), &ctx.request_id)),
+        (Some(cb), false) => Ok(respond::redirect(
             &cfg.absolute(&with_query(cb, "error", "INVALID_TOKEN")),
-            ctx,
+            &ctx.request_id,
         )),
         (None, true) => Ok(respond::json(
             200,
@@ -388,9 +378,9 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
     };
     let Some(value) = value else {
         return match on_error.or(callback) {
-            Some(cb) => Ok(redirect(
+            Some(cb) => Ok(respond::redirect(
                 &cfg.absolute(&with_query(cb, "error", "INVALID_TOKEN")),
-                ctx,
+                &ctx.request_id,
             )),
             None => Err(ApiError::new(
                 ErrorCode::Unauthorized,
@@ -433,7 +423,7 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
     };
     match target {
         Some(cb) => {
-            let mut r = redirect(&cfg.absolute(cb), ctx);
+            let mut r = respond::redirect(&cfg.absolute(cb), &ctx.request_id);
             for c in issued.headers().get_all("set-cookie").unwrap_or_default() {
                 let _ = r.headers_mut().append("set-cookie", &c);
             }

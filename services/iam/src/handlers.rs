@@ -142,16 +142,22 @@ pub(crate) fn with_cookie(mut resp: Response, set_cookie: &str) -> Response {
     resp
 }
 
-pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let body: SignUp = read_json(&mut req, DEFAULT_LIMIT).await?;
-    if !validate::name(&body.name) {
+/// A new account's name, e-mail and password checked; the e-mail normalised.
+pub(crate) fn check_new_user(name: &str, email: &str, pw: &str) -> Result<String, ApiError> {
+    if !validate::name(name) {
         return Err(invalid("name", "name must be 1 to 100 characters"));
     }
-    let email = validate::normalize_email(&body.email);
+    let email = validate::normalize_email(email);
     if !validate::email(&email) {
         return Err(invalid("email", "email is not a valid address"));
     }
-    password::check_policy(&body.password).map_err(|e| invalid("password", &e.to_string()))?;
+    password::check_policy(pw).map_err(|e| invalid("password", &e.to_string()))?;
+    Ok(email)
+}
+
+pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let body: SignUp = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let email = check_new_user(&body.name, &body.email, &body.password)?;
     if body.image.as_deref().is_some_and(|i| i.len() > 2048) {
         return Err(invalid("image", "image URL is too long"));
     }
@@ -173,6 +179,8 @@ pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
             email: &email,
             image: body.image.as_deref(),
             password_hash: &password_hash,
+            role: nno_auth::permissions::PLATFORM_USER,
+            verified: false,
         },
         &session,
     )

@@ -19,7 +19,7 @@ use nno_worker::runtime::{now_ms, random_array};
 use nno_worker::{respond, ApiResult, RequestContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use worker::{Env, Method, Request, Response};
+use worker::{Env, Method, Request};
 
 pub const STATE_COOKIE: &str = "better-auth.state";
 const STATE_TTL_S: i64 = 600;
@@ -162,23 +162,16 @@ fn redirect_uri(cfg: &IamConfig, provider: &str) -> String {
 /// flow gave no error page.
 fn fail(cfg: &IamConfig, target: Option<&str>, code: &str, ctx: &RequestContext) -> ApiResult {
     match target {
-        Some(t) => Ok(redirect(&cfg.absolute(&with_query(t, "error", code)), ctx)),
+        Some(t) => Ok(respond::redirect(
+            &cfg.absolute(&with_query(t, "error", code)),
+            &ctx.request_id,
+        )),
         None => Err(ApiError::new(
             ErrorCode::BadRequest,
             format!("social sign-in failed: {code}"),
         )
         .with_details(json!({ "error": code }))),
     }
-}
-
-fn redirect(location: &str, ctx: &RequestContext) -> Response {
-    let mut r = respond::json(
-        302,
-        &json!({ "redirect": true, "url": location }),
-        &ctx.request_id,
-    );
-    let _ = r.headers_mut().set("location", location);
-    r
 }
 
 /// The profile a provider vouches for.
@@ -273,6 +266,11 @@ pub async fn callback(
                     return fail(&cfg, on_error, "account_not_linked", ctx)
                 }
                 Some(u) => {
+                    // The provider proved the address: an unverified account with it
+                    // is theirs, minus whatever someone else set up on it.
+                    if u.email_verified == 0.0 {
+                        store::claim_unverified(&db, &u.id, now).await?;
+                    }
                     store::link_account(
                         &db,
                         &id(),
@@ -283,19 +281,6 @@ pub async fn callback(
                         now,
                     )
                     .await?;
-                    if u.email_verified == 0.0 {
-                        store::claim_unverified(&db, &u.id, now).await?;
-                        store::link_account(
-                            &db,
-                            &id(),
-                            provider.id,
-                            &profile.account_id,
-                            &u.id,
-                            provider.scope,
-                            now,
-                        )
-                        .await?;
-                    }
                     (u.id, false)
                 }
                 None => {
@@ -340,7 +325,10 @@ pub async fn callback(
     let clear_state = session::clear_named(STATE_COOKIE, &cfg.cookie());
     if user.two_factor_enabled != 0.0 {
         let challenge = crate::twofactor::start_challenge(&db, &cfg, &user.id, true, ctx).await?;
-        let mut r = redirect(&with_query(&target, "twoFactorRedirect", "true"), ctx);
+        let mut r = respond::redirect(
+            &with_query(&target, "twoFactorRedirect", "true"),
+            &ctx.request_id,
+        );
         for c in challenge
             .headers()
             .get_all("set-cookie")
@@ -354,7 +342,10 @@ pub async fn callback(
     let client = Client::of(req);
     let (s, issued) = new_session(&cfg, &client, &user.id, &ids, true);
     store::create_session(&db, &s).await?;
-    let r = with_cookie(redirect(&target, ctx), &issued.set_cookie);
+    let r = with_cookie(
+        respond::redirect(&target, &ctx.request_id),
+        &issued.set_cookie,
+    );
     Ok(with_cookie(r, &clear_state))
 }
 

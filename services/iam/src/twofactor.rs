@@ -99,13 +99,23 @@ pub struct Password {
     password: String,
 }
 
-pub async fn disable(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+/// The signed-in caller, once the body's password proves it is them.
+async fn confirmed(
+    mut req: Request,
+    env: &Env,
+) -> Result<(IamConfig, crate::dto::SessionAndUser, D1Database), ApiError> {
     let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let me = required(&req, env, &IamConfig::load(env)?).await?;
+    let cfg = IamConfig::load(env)?;
+    let me = required(&req, env, &cfg).await?;
     let db = store::db(env)?;
     if !password_ok(&db, &me.user.email, &body.password).await? {
         return Err(invalid_password());
     }
+    Ok((cfg, me, db))
+}
+
+pub async fn disable(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let (_, me, db) = confirmed(req, env).await?;
     store::set_two_factor_enabled(&db, &me.user.id, false, now_ms()).await?;
     Ok(respond::json(
         200,
@@ -114,14 +124,8 @@ pub async fn disable(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     ))
 }
 
-pub async fn get_totp_uri(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let cfg = IamConfig::load(env)?;
-    let me = required(&req, env, &cfg).await?;
-    let db = store::db(env)?;
-    if !password_ok(&db, &me.user.email, &body.password).await? {
-        return Err(invalid_password());
-    }
+pub async fn get_totp_uri(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let (cfg, me, db) = confirmed(req, env).await?;
     let key = secret_of(&db, &cfg, &me.user.id).await?;
     let uri = totp::otpauth_uri(&key, &cfg.app_name, &me.user.email, params());
     Ok(respond::json(
@@ -131,14 +135,8 @@ pub async fn get_totp_uri(mut req: Request, env: &Env, ctx: &RequestContext) -> 
     ))
 }
 
-pub async fn generate_backup_codes(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let cfg = IamConfig::load(env)?;
-    let me = required(&req, env, &cfg).await?;
-    let db = store::db(env)?;
-    if !password_ok(&db, &me.user.email, &body.password).await? {
-        return Err(invalid_password());
-    }
+pub async fn generate_backup_codes(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    let (_, me, db) = confirmed(req, env).await?;
     if !me.user.two_factor_enabled {
         return Err(err(
             ErrorCode::BadRequest,

@@ -1,6 +1,6 @@
 //! NNO's roles (feature permissions per tenant role) and per-user grants.
 
-use super::{all, batch, changes, exec, first, iso, stmt};
+use super::{all, batch, exec, exec_changed, first, iso, stmt};
 use nno_auth::permissions::Grant;
 use nno_core::ApiError;
 use serde::Deserialize;
@@ -59,13 +59,12 @@ pub async fn delete_role_permissions(
     org_id: &str,
     role: &str,
 ) -> Result<bool, ApiError> {
-    let r = exec(
+    exec_changed(
         db,
         "DELETE FROM role_permission WHERE organizationId = ?1 AND role = ?2",
         &[org_id.into(), role.into()],
     )
-    .await?;
-    Ok(changes(&r) > 0)
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,39 +271,19 @@ pub enum Bootstrapped {
 /// primary key lets this succeed exactly once; one transaction.
 pub async fn bootstrap_admin(
     db: &D1Database,
-    user_id: &str,
-    account_id: &str,
-    name: &str,
-    email: &str,
-    password_hash: &str,
+    admin: &super::NewUser<'_>,
     now: f64,
 ) -> Result<Bootstrapped, ApiError> {
     let once = stmt(
         db,
         "INSERT INTO bootstrap (step, userId, createdAt) VALUES ('platform-admin', ?1, ?2)",
-        &[user_id.into(), now.into()],
+        &[admin.id.into(), now.into()],
     )?;
-    let user = stmt(
-        db,
-        r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
-           VALUES (?1, ?2, ?3, 1, NULL, 'platform-admin', 0, ?4, ?4)"#,
-        &[user_id.into(), name.into(), email.into(), now.into()],
-    )?;
-    let account = stmt(
-        db,
-        "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
-         VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)",
-        &[
-            account_id.into(),
-            user_id.into(),
-            password_hash.into(),
-            now.into(),
-        ],
-    )?;
+    let [user, account] = super::new_user_statements(db, admin, now)?;
     match db.batch(vec![once, user, account]).await {
         Ok(_) => Ok(Bootstrapped::Created),
-        Err(e) if e.to_string().contains("bootstrap.step") => Ok(Bootstrapped::AlreadyDone),
-        Err(e) if e.to_string().contains("user.email") => Ok(Bootstrapped::EmailTaken),
+        Err(e) if super::violates_unique(&e, "bootstrap.step") => Ok(Bootstrapped::AlreadyDone),
+        Err(e) if super::violates_unique(&e, "user.email") => Ok(Bootstrapped::EmailTaken),
         Err(e) => Err(super::fail(e)),
     }
 }

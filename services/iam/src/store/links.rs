@@ -1,7 +1,7 @@
 //! Writes behind the e-mailed-link flows: password reset, e-mail verification, magic
 //! link sign-up.
 
-use super::{batch, exec, stmt};
+use super::{batch, exec, exec_changed, stmt};
 use nno_core::ApiError;
 use worker::D1Database;
 
@@ -38,13 +38,12 @@ pub async fn mark_verified(
     email: &str,
     now: f64,
 ) -> Result<bool, ApiError> {
-    let r = exec(
+    exec_changed(
         db,
         r#"UPDATE "user" SET emailVerified = 1, updatedAt = ?3 WHERE id = ?1 AND email = ?2"#,
         &[user_id.into(), email.into(), now.into()],
     )
-    .await?;
-    Ok(super::changes(&r) > 0)
+    .await
 }
 
 /// A user who signs up through a link or a provider: no password, e-mail verified.
@@ -56,15 +55,14 @@ pub async fn create_verified_user(
     image: Option<&str>,
     now: f64,
 ) -> Result<bool, ApiError> {
-    let r = exec(
+    exec_changed(
         db,
         r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
            VALUES (?1, ?2, ?3, 1, ?4, 'user', 0, ?5, ?5)
            ON CONFLICT (email) DO NOTHING"#,
         &[id.into(), name.into(), email.into(), super::opt(image), now.into()],
     )
-    .await?;
-    Ok(super::changes(&r) > 0)
+    .await
 }
 
 /// Someone proved they own the address of an account that was never verified: whoever

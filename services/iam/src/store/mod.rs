@@ -149,6 +149,42 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub image: Option<&'a str>,
     pub password_hash: &'a str,
+    pub role: &'a str,
+    pub verified: bool,
+}
+
+/// The user row and their credential account.
+pub(crate) fn new_user_statements(
+    db: &D1Database,
+    u: &NewUser<'_>,
+    now: f64,
+) -> Result<[worker::D1PreparedStatement; 2], ApiError> {
+    let user = stmt(
+        db,
+        r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)"#,
+        &[
+            u.id.into(),
+            u.name.into(),
+            u.email.into(),
+            (u.verified as i32).into(),
+            opt(u.image),
+            u.role.into(),
+            now.into(),
+        ],
+    )?;
+    let account = stmt(
+        db,
+        "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
+         VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)",
+        &[
+            u.account_id.into(),
+            u.id.into(),
+            u.password_hash.into(),
+            now.into(),
+        ],
+    )?;
+    Ok([user, account])
 }
 
 /// The user, their credential account and their first session, in one batch (D1 runs
@@ -159,28 +195,10 @@ pub async fn create_user(
     u: &NewUser<'_>,
     s: &NewSession<'_>,
 ) -> Result<bool, ApiError> {
-    let user = db
-        .prepare(
-            r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
-               VALUES (?1, ?2, ?3, 0, ?4, 'user', 0, ?5, ?5)"#,
-        )
-        .bind(&[u.id.into(), u.name.into(), u.email.into(), opt(u.image), s.now.into()])
-        .map_err(fail)?;
-    let account = db
-        .prepare(
-            "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
-             VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)",
-        )
-        .bind(&[u.account_id.into(), u.id.into(), u.password_hash.into(), s.now.into()])
-        .map_err(fail)?;
+    let [user, account] = new_user_statements(db, u, s.now)?;
     match db.batch(vec![user, account, insert_session(db, s)?]).await {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.to_string()
-                .contains("UNIQUE constraint failed: user.email") =>
-        {
-            Ok(false)
-        }
+        Err(e) if violates_unique(&e, "user.email") => Ok(false),
         Err(e) => Err(fail(e)),
     }
 }
@@ -366,6 +384,21 @@ pub(crate) async fn batch(
     statements: Vec<worker::D1PreparedStatement>,
 ) -> Result<Vec<worker::D1Result>, ApiError> {
     db.batch(statements).await.map_err(fail)
+}
+
+/// Runs a statement; whether it changed any row.
+pub(crate) async fn exec_changed(
+    db: &D1Database,
+    sql: &str,
+    params: &[JsValue],
+) -> Result<bool, ApiError> {
+    Ok(changes(&exec(db, sql, params).await?) > 0)
+}
+
+/// Whether a D1 error is the UNIQUE constraint on `table.column` failing.
+pub(crate) fn violates_unique(e: &worker::Error, column: &str) -> bool {
+    e.to_string()
+        .contains(&format!("UNIQUE constraint failed: {column}"))
 }
 
 /// Rows a statement changed.

@@ -1,6 +1,6 @@
 //! Tenants: Better Auth's organization, member and invitation tables.
 
-use super::{all, batch, changes, exec, fail, first, iso, opt, stmt};
+use super::{all, batch, changes, exec, exec_changed, fail, first, iso, opt, stmt};
 use nno_core::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -122,12 +122,7 @@ pub async fn create_org(db: &D1Database, o: &NewOrg<'_>) -> Result<bool, ApiErro
     )?;
     match db.batch(vec![org, owner]).await {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.to_string()
-                .contains("UNIQUE constraint failed: organization.slug") =>
-        {
-            Ok(false)
-        }
+        Err(e) if super::violates_unique(&e, "organization.slug") => Ok(false),
         Err(e) => Err(fail(e)),
     }
 }
@@ -189,12 +184,7 @@ pub async fn update_org(
     // UNIQUE constraint and is reported as taken.
     match stmt(db, sql, &params)?.run().await {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.to_string()
-                .contains("UNIQUE constraint failed: organization.slug") =>
-        {
-            Ok(false)
-        }
+        Err(e) if super::violates_unique(&e, "organization.slug") => Ok(false),
         Err(e) => Err(fail(e)),
     }
 }
@@ -366,13 +356,12 @@ pub async fn invitations(db: &D1Database, org_id: &str) -> Result<Vec<Invitation
 
 /// Moves a pending invitation to `status`; false if it was no longer pending.
 pub async fn close_invitation(db: &D1Database, id: &str, status: &str) -> Result<bool, ApiError> {
-    let r = exec(
+    exec_changed(
         db,
         "UPDATE invitation SET status = ?2 WHERE id = ?1 AND status = 'pending'",
         &[id.into(), status.into()],
     )
-    .await?;
-    Ok(changes(&r) > 0)
+    .await
 }
 
 /// Accepts: the invitation turns accepted and the membership appears, in one

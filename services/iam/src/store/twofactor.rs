@@ -1,6 +1,6 @@
 //! Two-factor state: the sealed TOTP secret and hashed backup codes.
 
-use super::{batch, exec, first, stmt};
+use super::{batch, exec, exec_changed, first, stmt};
 use nno_core::ApiError;
 use serde::Deserialize;
 use worker::D1Database;
@@ -55,13 +55,12 @@ pub async fn swap_backup_codes(
     expected: &str,
     codes_json: &str,
 ) -> Result<bool, ApiError> {
-    let r = exec(
+    exec_changed(
         db,
         "UPDATE twoFactor SET backupCodes = ?3 WHERE userId = ?1 AND backupCodes = ?2",
         &[user_id.into(), expected.into(), codes_json.into()],
     )
-    .await?;
-    Ok(super::changes(&r) > 0)
+    .await
 }
 
 pub async fn set_two_factor_enabled(
