@@ -128,3 +128,23 @@ fn unknown_providers_and_bad_targets_are_refused() {
     );
     assert_eq!(evil.status, 403, "{}", evil.body);
 }
+
+#[test]
+fn a_provider_vouching_for_an_address_claims_its_unverified_account() {
+    let p = e2e::iam::sign_up("linked");
+    let (url, state) = start("github");
+    let r = callback(&approve(&url, "login", &p.email), Some(&state));
+    assert_eq!(r.status, 302, "{}", r.body);
+    assert!(
+        r.header("location").unwrap().ends_with("/dash"),
+        "an existing user"
+    );
+    let s = signed_in_as(&r);
+    assert_eq!(s["user"]["id"], p.id.as_str(), "the same account");
+    // Whoever had set a password on the unverified address lost it...
+    assert_eq!(e2e::iam::sign_in(&p.email, e2e::iam::PASSWORD).status, 401);
+    // ...and the GitHub account stays linked.
+    let (url, state) = start("github");
+    let again = callback(&approve(&url, "login", &p.email), Some(&state));
+    assert_eq!(signed_in_as(&again)["user"]["id"], p.id.as_str());
+}
