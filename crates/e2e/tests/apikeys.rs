@@ -201,3 +201,30 @@ fn each_key_has_its_own_rate_limit() {
     assert_eq!(limited.header("ratelimit-policy"), Some("2;w=60"));
     assert_eq!(limited.json()["error"]["details"]["rule"], "key");
 }
+
+#[test]
+fn key_verification_is_for_the_gateway_only() {
+    let owner = sign_up("verifyowner");
+    let r = owner.post("/nno/apikey", &json!({"name": "k", "scopes": ["iam:read"]}));
+    let key = r.json()["key"].as_str().unwrap().to_string();
+    // Forwarded from a client, verification would bypass the gateway's throttling of
+    // unknown keys: refused, whoever asks.
+    let by_user = owner.post("/nno/apikey/verify", &json!({"key": key}));
+    assert_eq!(by_user.status, 403, "{}", by_user.body);
+    let (_, service) = e2e::service_auth();
+    let by_service = call(
+        "POST",
+        "/nno/apikey/verify",
+        Some(&json!({"key": key})),
+        Some(service),
+    );
+    assert_eq!(by_service.status, 403, "{}", by_service.body);
+    // The key itself still works through the gateway.
+    let used = call(
+        "GET",
+        "/nno/apikey?orgId=x",
+        None,
+        Some(&format!("Bearer {key}")),
+    );
+    assert_ne!(used.status, 401, "{}", used.body);
+}

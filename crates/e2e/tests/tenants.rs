@@ -96,6 +96,7 @@ fn create_invite_accept_change_role_remove() {
     let s = bob.get("/nno/session");
     assert_eq!(s.status, 200, "{}", s.body);
     assert_eq!(s.json()["tenant"]["role"], "admin");
+    assert_eq!(s.json()["platformId"], "k3m9p2xw7q", "NNO's own IAM");
     assert!(s.json()["permissions"]
         .as_array()
         .unwrap()

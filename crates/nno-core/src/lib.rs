@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod environment;
 pub mod error;
 pub mod health;
+pub mod identity;
 pub mod ids;
 pub mod log;
 pub mod naming;

@@ -12,12 +12,17 @@ use crate::session_cache;
 use nno_auth::apikey;
 use nno_auth::ct::secrets_equal;
 use nno_core::access::{bearer, is_public};
+use nno_core::identity;
 use nno_core::ratelimit::{self, Rule};
 use nno_core::{ApiError, ErrorCode, Service};
 use nno_worker::client::ServiceClient;
 use nno_worker::RequestContext;
 use serde_json::{json, Value};
 use worker::{web_sys, Env, Headers, Method};
+
+/// The identity of the gateway's own calls to IAM (session and key checks): never one a
+/// client request is forwarded with, so IAM can keep those endpoints to the gateway.
+const INTERNAL: &str = identity::INTERNAL_JSON;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
@@ -40,8 +45,8 @@ impl Identity {
     /// What upstreams receive, signed, in `x-nno-identity`.
     pub fn json(&self) -> &str {
         match self {
-            Identity::Anonymous => r#"{"auth":"none"}"#,
-            Identity::Service => r#"{"auth":"service"}"#,
+            Identity::Anonymous => identity::NONE_JSON,
+            Identity::Service => identity::SERVICE_JSON,
             Identity::User { json, .. } | Identity::Key { json, .. } => json,
         }
     }
@@ -167,10 +172,7 @@ async fn api_key(
             Method::Post,
             "/api/nno/apikey/verify",
             Some(body),
-            Some((
-                internal_key(config).map_err(refused)?,
-                Identity::Anonymous.json(),
-            )),
+            Some((internal_key(config).map_err(refused)?, INTERNAL)),
             Headers::new(),
         )
         .await
@@ -204,16 +206,23 @@ async fn api_key(
             .min(u32::MAX as u64) as u32,
         v["rateLimit"]["windowMs"].as_u64().unwrap_or(60_000),
     );
-    let identity = json!({
-        "auth": "apikey",
-        "keyId": key_id,
-        "userId": v["userId"],
-        "orgId": v["orgId"],
-        "permissions": v["permissions"],
-    });
+    let forwarded = identity::Identity::Apikey {
+        platform_id: v["platformId"].as_str().map(str::to_string),
+        key_id: key_id.clone(),
+        user_id: v["userId"].as_str().unwrap_or_default().to_string(),
+        org_id: v["orgId"].as_str().map(str::to_string),
+        permissions: v["permissions"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     Ok(Identity::Key {
         key_id,
-        json: identity.to_string(),
+        json: forwarded.to_json(),
         limit,
     })
 }
@@ -261,7 +270,7 @@ async fn session(
             Method::Get,
             "/api/nno/session",
             None,
-            Some((key, Identity::Anonymous.json())),
+            Some((key, INTERNAL)),
             headers,
         )
         .await?;
@@ -279,19 +288,29 @@ async fn session(
         .json()
         .await
         .map_err(|_| ApiError::new(ErrorCode::UpstreamError, "IAM sent an unreadable session"))?;
-    let identity = json!({
-        "auth": "session",
-        "userId": v["user"]["id"],
-        "email": v["user"]["email"],
-        "platformRole": v["platformRole"],
-        "sessionId": v["session"]["id"],
-        "tenantId": v["tenant"]["id"],
-        "tenantRole": v["tenant"]["role"],
-        "permissions": v["permissions"],
-    });
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let forwarded = identity::Identity::Session {
+        platform_id: text(&v["platformId"]),
+        user_id: text(&v["user"]["id"]).unwrap_or_default(),
+        email: text(&v["user"]["email"]),
+        platform_role: text(&v["platformRole"]),
+        session_id: text(&v["session"]["id"]),
+        tenant_id: text(&v["tenant"]["id"]),
+        tenant_role: text(&v["tenant"]["role"]),
+        permissions: list(&v["permissions"]),
+    };
     let user_id = v["user"]["id"].as_str().unwrap_or_default().to_string();
     Ok(Some(Identity::User {
         user_id,
-        json: identity.to_string(),
+        json: forwarded.to_json(),
     }))
 }

@@ -23,7 +23,8 @@ const MAX_ROLE_PERMISSIONS: usize = 200;
 /// For the gateway: the session's user, platform role, active tenant with the user's
 /// role there, and effective permissions; 401 when there is no live session.
 pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let s = current(req, env, &IamConfig::load(env)?)
+    let cfg = IamConfig::load(env)?;
+    let s = current(req, env, &cfg)
         .await?
         .ok_or_else(caller::no_session)?;
     let db = store::db(env)?;
@@ -43,6 +44,7 @@ pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResul
             .unwrap_or_default()
     };
     let body = json!({
+        "platformId": cfg.platform_id,
         "user": { "id": s.user.id, "email": s.user.email, "name": s.user.name },
         "platformRole": s.user.role,
         "session": { "id": s.session.id, "expiresAt": s.session.expires_at,
@@ -312,11 +314,7 @@ pub struct Bootstrap {
 /// operator's step at install time, not something a visitor can race for.
 pub async fn bootstrap(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: Bootstrap = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let service = ctx
-        .identity
-        .as_deref()
-        .and_then(|i| serde_json::from_str::<Value>(i).ok())
-        .is_some_and(|v| v["auth"] == "service");
+    let service = caller::forwarded(ctx) == nno_core::identity::Identity::Service;
     if !service {
         return Err(ApiError::new(
             ErrorCode::Forbidden,

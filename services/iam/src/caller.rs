@@ -10,10 +10,10 @@ use crate::store;
 use nno_auth::permissions::{self, PLATFORM_ADMIN};
 use nno_auth::session;
 use nno_core::access::bearer;
+use nno_core::identity::Identity;
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::runtime::now_ms;
 use nno_worker::RequestContext;
-use serde::Deserialize;
 use std::collections::BTreeSet;
 use worker::{D1Database, Env, Request};
 
@@ -64,14 +64,26 @@ pub async fn required(
     current(req, env, cfg).await?.ok_or_else(no_session)
 }
 
+/// The identity the calling service vouched for.
+pub fn forwarded(ctx: &RequestContext) -> Identity {
+    ctx.identity
+        .as_deref()
+        .and_then(Identity::from_json)
+        .unwrap_or(Identity::None)
+}
+
+/// Whether the request is one of the gateway's own calls (not a client's request it
+/// forwarded).
+pub fn is_internal(ctx: &RequestContext) -> bool {
+    forwarded(ctx) == Identity::Internal
+}
+
 /// The identity of an API key, as the gateway forwards it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct KeyIdentity {
     pub key_id: String,
     pub user_id: String,
     pub org_id: Option<String>,
-    #[serde(default)]
     pub permissions: Vec<String>,
 }
 
@@ -91,15 +103,19 @@ impl Caller {
         if let Some(s) = current(req, env, cfg).await? {
             return Ok(Caller::Session(Box::new(s)));
         }
-        #[derive(Deserialize)]
-        struct Auth {
-            auth: String,
-        }
-        let identity = ctx.identity.as_deref().unwrap_or("{}");
-        match serde_json::from_str::<Auth>(identity) {
-            Ok(a) if a.auth == "apikey" => serde_json::from_str::<KeyIdentity>(identity)
-                .map(Caller::Key)
-                .map_err(|_| no_session()),
+        match forwarded(ctx) {
+            Identity::Apikey {
+                key_id,
+                user_id,
+                org_id,
+                permissions,
+                ..
+            } => Ok(Caller::Key(KeyIdentity {
+                key_id,
+                user_id,
+                org_id,
+                permissions,
+            })),
             _ => Err(no_session()),
         }
     }

@@ -12,6 +12,10 @@ use worker::Env;
 pub const SECRET: &str = "BETTER_AUTH_SECRET";
 
 pub struct IamConfig {
+    /// The platform this deployment serves: NNO's own (`k3m9p2xw7q`) or, deployed per
+    /// client platform, that platform's id. Users never cross deployments: each has its
+    /// own D1.
+    pub platform_id: String,
     pub secret: String,
     pub secure_cookies: bool,
     pub cookie_domain: Option<String>,
@@ -39,6 +43,15 @@ impl IamConfig {
                     format!("{SECRET} is not configured (at least 32 characters)"),
                 )
             })?;
+        let platform_id = var(env, "PLATFORM_ID")
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| nno_core::ids::NNO_PLATFORM_ID.to_string());
+        if !nno_core::ids::PlatformId::is_valid(&platform_id) {
+            return Err(ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "PLATFORM_ID is not a platform id (10 characters of a-z and 0-9)",
+            ));
+        }
         let auth_url = var(env, "AUTH_URL")
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| "https://api.nno.app/api/v1/iam/auth".to_string());
@@ -52,6 +65,7 @@ impl IamConfig {
             trusted_origins.push(origin);
         }
         Ok(IamConfig {
+            platform_id,
             secret,
             // Secure everywhere but local, where the console is served over plain http.
             secure_cookies: nno_worker::config::environment(env) != Environment::Local,

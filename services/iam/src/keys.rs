@@ -199,8 +199,15 @@ pub struct Verify {
 }
 
 /// For the gateway: the key's identity and limit, or 401. Malformed keys are refused
-/// before any lookup.
+/// before any lookup. Only the gateway's own calls may use it: forwarded from a client,
+/// it would be a way around the gateway's throttling of unknown keys.
 pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
+    if !crate::caller::is_internal(ctx) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "key verification is for the gateway only",
+        ));
+    }
     let body: Verify = read_json(&mut req, DEFAULT_LIMIT).await?;
     let invalid_key = || {
         ApiError::new(
@@ -216,6 +223,7 @@ pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
         .await?
         .ok_or_else(invalid_key)?;
     let v = json!({
+        "platformId": IamConfig::load(env)?.platform_id,
         "keyId": key.id,
         "userId": key.user_id,
         "orgId": key.organization_id,
