@@ -154,13 +154,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ] {
         println!("\n  {title}");
         println!(
-            "  {:<24} {:>9} {:>9} {:>11} {:>7}",
-            "target", "p50 ms", "p99 ms", "req/s", "errors"
+            "  {:<24} {:>9} {:>9} {:>11} {:>7} {:>11}",
+            "target", "p50 ms", "p99 ms", "req/s", "errors", "CPU ms/req"
         );
         for (i, r) in m.iter().enumerate() {
             println!(
-                "  {:<24} {:>9.3} {:>9.3} {:>11.0} {:>7}",
-                setups[i].0, r.p50, r.p99, r.rps, r.errors
+                "  {:<24} {:>9.3} {:>9.3} {:>11.0} {:>7} {:>11.3}",
+                setups[i].0, r.p50, r.p99, r.rps, r.errors, r.cpu_ms
             );
         }
     }
@@ -178,6 +178,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if ratio >= 90.0 { "ok" } else { "UNDER" }
     );
     println!(
+        "  workerd CPU per request (throughput phase): floor {:.3} ms, gateway {:.3} ms ({:+.3} ms)",
+        throughput[1].cpu_ms,
+        throughput[2].cpu_ms,
+        throughput[2].cpu_ms - throughput[1].cpu_ms
+    );
+    println!(
         "  Worker sizes: {}",
         if over == 0 {
             "every Worker within 512 KiB gzipped".to_string()
@@ -193,6 +199,9 @@ struct Measured {
     p99: f64,
     rps: f64,
     errors: usize,
+    /// CPU of the runtime's workerd process per request (repeatable where wall-clock
+    /// throughput on a shared machine is not).
+    cpu_ms: f64,
 }
 
 /// Runs `rounds` rounds; in each, every target in turn gets `requests` requests.
@@ -209,9 +218,12 @@ fn phase(
     let mut lat: Vec<Vec<u64>> = vec![Vec::new(); running.len()];
     let mut secs = vec![0f64; running.len()];
     let mut errors = vec![0usize; running.len()];
+    let mut cpu = vec![0f64; running.len()];
     for _ in 0..rounds {
         for (i, (p, (_, _, route))) in running.iter().zip(setups).enumerate() {
+            let before = crate::cpu::snapshot(p.pgid());
             let r = load::run(p.port, route, requests, concurrency)?;
+            cpu[i] += crate::cpu::used_ms(&before, &crate::cpu::snapshot(p.pgid()));
             secs[i] += r.elapsed.as_secs_f64();
             errors[i] += r.errors;
             lat[i].extend(r.latencies_us);
@@ -227,6 +239,7 @@ fn phase(
                 p99: percentile(&l, 0.99),
                 rps: l.len() as f64 / secs[i],
                 errors: errors[i],
+                cpu_ms: cpu[i] / (requests * rounds) as f64,
             }
         })
         .collect())

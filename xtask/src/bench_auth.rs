@@ -86,9 +86,9 @@ struct Figures {
 }
 
 fn measure(p: &Platform, target: &Target, n: usize) -> Result<Figures, String> {
-    let before = cpu::workerd_ms(p.pgid());
+    let before = cpu::snapshot(p.pgid());
     let r = load::run_target(p.port, target, n, 1)?;
-    let cpu_ms = (cpu::workerd_ms(p.pgid()) - before) / n as f64;
+    let cpu_ms = cpu::used_ms(&before, &cpu::snapshot(p.pgid())) / n as f64;
     if r.errors > 0 {
         return Err(format!(
             "{} of {n} requests did not answer {}",

@@ -15,11 +15,25 @@ fn ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// User + system CPU milliseconds of every `workerd` process in process group `pgid`.
-pub fn workerd_ms(pgid: u32) -> f64 {
-    let mut ticks = 0u64;
+/// CPU milliseconds used between two snapshots, counting only processes present in
+/// both (a process that exits or appears in between cannot skew the figure).
+pub fn used_ms(before: &Snapshot, after: &Snapshot) -> f64 {
+    after
+        .0
+        .iter()
+        .filter_map(|(pid, t)| before.0.get(pid).map(|b| t.saturating_sub(*b)))
+        .sum::<u64>() as f64
+        * 1000.0
+        / ticks_per_second()
+}
+
+/// User + system CPU ticks of every `workerd` process in process group `pgid`.
+pub struct Snapshot(std::collections::HashMap<u32, u64>);
+
+pub fn snapshot(pgid: u32) -> Snapshot {
+    let mut by_pid = std::collections::HashMap::new();
     let Ok(dir) = fs::read_dir("/proc") else {
-        return 0.0;
+        return Snapshot(by_pid);
     };
     for entry in dir.flatten() {
         let path = entry.path();
@@ -38,9 +52,14 @@ pub fn workerd_ms(pgid: u32) -> f64 {
         };
         let f: Vec<&str> = rest.split_whitespace().collect();
         let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let pid = entry
+            .file_name()
+            .to_string_lossy()
+            .parse::<u32>()
+            .unwrap_or(0);
         if field(2) == u64::from(pgid) {
-            ticks += field(11) + field(12);
+            by_pid.insert(pid, field(11) + field(12));
         }
     }
-    ticks as f64 * 1000.0 / ticks_per_second()
+    Snapshot(by_pid)
 }
