@@ -26,6 +26,7 @@ struct BenchOptions {
     sign_ins: usize,
     auth_requests: usize,
     skip_gateway: bool,
+    skip_auth: bool,
     latency_requests: usize,
     requests: usize,
     concurrency: usize,
@@ -72,17 +73,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
         .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
-    crate::bench_auth::run(
-        &root,
-        &tools,
-        &work,
-        &service_key,
-        &crate::bench_auth::AuthOptions {
-            log_level: opts.log_level,
-            sign_ins: opts.sign_ins,
-            requests: opts.auth_requests,
-        },
-    )?;
+    if !opts.skip_auth {
+        crate::bench_auth::run(
+            &root,
+            &tools,
+            &work,
+            &service_key,
+            &crate::bench_auth::AuthOptions {
+                log_level: opts.log_level,
+                sign_ins: opts.sign_ins,
+                requests: opts.auth_requests,
+            },
+        )?;
+    }
     if opts.skip_gateway {
         return Ok(());
     }
@@ -257,6 +260,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         sign_ins: 100,
         auth_requests: 300,
         skip_gateway: false,
+        skip_auth: false,
         latency_requests: 500,
         requests: 2000,
         concurrency: 8,
@@ -281,9 +285,10 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--sign-ins" => o.sign_ins = num()?,
             "--auth-requests" => o.auth_requests = num()?,
             "--auth-only" => o.skip_gateway = true,
+            "--gateway-only" => o.skip_auth = true,
             other => {
                 return Err(format!(
-                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only)"
                 ))
             }
         }
