@@ -15,12 +15,21 @@ fn secret_of(uri: &str) -> Vec<u8> {
     nno_core::encoding::from_base32(secret).expect("base32")
 }
 
-fn code(key: &[u8]) -> String {
-    let now = std::time::SystemTime::now()
+fn step_now() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs();
-    totp::generate(key, now, totp::Params::default())
+        .as_secs()
+        / 30
+}
+
+/// The code of one time step (IAM accepts the current step ±1, each step's code once).
+fn code_at(key: &[u8], step: u64) -> String {
+    totp::hotp(key, step, totp::Params::default())
+}
+
+fn code(key: &[u8]) -> String {
+    code_at(key, step_now())
 }
 
 /// POST with only a cookie (the challenge), from a trusted origin.
@@ -70,7 +79,11 @@ fn enable_then_sign_in_with_the_challenge() {
 
     let bad = p.post("/auth/two-factor/verify-totp", &json!({"code": "000000"}));
     assert!(bad.status == 401 || code(&key) == "000000", "{}", bad.body);
-    let ok = p.post("/auth/two-factor/verify-totp", &json!({"code": code(&key)}));
+    let step = step_now();
+    let ok = p.post(
+        "/auth/two-factor/verify-totp",
+        &json!({"code": code_at(&key, step)}),
+    );
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.json()["user"]["twoFactorEnabled"], true);
 
@@ -96,10 +109,18 @@ fn enable_then_sign_in_with_the_challenge() {
     assert_eq!(no_cookie.status, 401, "{}", no_cookie.body);
     assert_eq!(no_cookie.json()["code"], "INVALID_TWO_FACTOR_COOKIE");
 
+    // The code used to turn two-factor on is spent; the next step's is good.
+    let spent = post_with_cookie(
+        "/auth/two-factor/verify-totp",
+        &challenge,
+        &json!({"code": code_at(&key, step)}),
+    );
+    assert_eq!(spent.status, 401, "a used code: {}", spent.body);
+    assert_eq!(spent.json()["code"], "INVALID_CODE");
     let done = post_with_cookie(
         "/auth/two-factor/verify-totp",
         &challenge,
-        &json!({"code": code(&key)}),
+        &json!({"code": code_at(&key, step + 1)}),
     );
     assert_eq!(done.status, 200, "{}", done.body);
     let token = done.json()["token"].as_str().unwrap().to_string();

@@ -367,15 +367,20 @@ async fn check_factor(
         Factor::Totp => {
             let key = secret_of(db, cfg, user_id).await?;
             let now_s = (now_ms() / 1000.0) as u64;
-            totp::verify(&key, code, now_s, 1, params())
-                .map(|_| ())
-                .ok_or_else(|| {
-                    err(
-                        ErrorCode::Unauthorized,
-                        "INVALID_CODE",
-                        "the code is not valid",
-                    )
-                })
+            let invalid = || {
+                err(
+                    ErrorCode::Unauthorized,
+                    "INVALID_CODE",
+                    "the code is not valid",
+                )
+            };
+            let step = totp::verify(&key, code, now_s, 1, params()).ok_or_else(invalid)?;
+            // Each step's code is good once: a code seen on the wire cannot be replayed
+            // within its window.
+            if !store::use_totp_step(db, user_id, step).await? {
+                return Err(invalid());
+            }
+            Ok(())
         }
         Factor::Backup => {
             let row = store::two_factor(db, user_id).await?.ok_or_else(|| {

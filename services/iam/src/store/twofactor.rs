@@ -83,3 +83,14 @@ pub async fn set_two_factor_enabled(
     }
     batch(db, statements).await.map(|_| ())
 }
+
+/// Records `step` as the user's last accepted TOTP step; false if it (or a later one)
+/// was already used. One statement, so two requests cannot both use one code.
+pub async fn use_totp_step(db: &D1Database, user_id: &str, step: u64) -> Result<bool, ApiError> {
+    super::exec_changed(
+        db,
+        "UPDATE twoFactor SET lastUsedStep = ?2 WHERE userId = ?1 AND lastUsedStep < ?2",
+        &[user_id.into(), (step as f64).into()],
+    )
+    .await
+}
