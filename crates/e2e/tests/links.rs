@@ -190,8 +190,14 @@ fn magic_link_signs_up_then_signs_in() {
 
 #[test]
 fn an_unverified_sign_up_is_claimed_by_whoever_proves_the_address() {
-    // Someone registers an address that is not theirs...
+    // Someone registers an address that is not theirs, and makes a key...
     let squatter = sign_up("claimed");
+    let key = squatter.post(
+        "/nno/apikey",
+        &json!({"name": "mine", "scopes": ["iam:read"]}),
+    );
+    assert_eq!(key.status, 201, "{}", key.body);
+    let key_bearer = format!("Bearer {}", key.json()["key"].as_str().unwrap());
     // ...the owner of the address signs in by magic link: the squatter's password and
     // sessions stop working.
     call(
@@ -209,6 +215,12 @@ fn an_unverified_sign_up_is_claimed_by_whoever_proves_the_address() {
     assert_eq!(sign_in(&squatter.email, PASSWORD).status, 401);
     let old = squatter.get("/auth/get-session");
     assert_eq!(old.body, "null");
+    let key_use = call("GET", "/nno/apikey?orgId=x", None, Some(&key_bearer));
+    assert_eq!(
+        key_use.status, 401,
+        "the squatter's key is gone: {}",
+        key_use.body
+    );
 }
 
 #[test]

@@ -168,3 +168,108 @@ fn bootstrap_needs_the_service_key_and_happens_once() {
     );
     assert_eq!(second.status, 409, "{}", second.body);
 }
+
+#[test]
+fn iam_permissions_cannot_be_mapped_or_granted_and_owners_stay_above_admins() {
+    let owner = sign_up("aboveowner");
+    let org = create_org(&owner, "Above");
+    let admin = sign_up("ambitious");
+    join(&owner, &admin, &org, "admin");
+    // IAM's own permissions come only with the built-in roles.
+    let map = admin.post(
+        "/nno/roles",
+        &json!({"orgId": org, "role": "admin", "permissions": ["iam:delete-tenant"]}),
+    );
+    assert_eq!(map.status, 422, "{}", map.body);
+    let grant = owner.post(
+        "/nno/grants",
+        &json!({"userId": admin.id, "orgId": org, "permission": "iam:delete-tenant", "granted": true}),
+    );
+    assert_eq!(grant.status, 422, "{}", grant.body);
+    // An admin cannot lift a denial the owner put on them, nor touch the owner's grants.
+    let denial = owner.post(
+        "/nno/grants",
+        &json!({"userId": admin.id, "orgId": org, "permission": "billing:export", "granted": false}),
+    );
+    assert_eq!(denial.status, 201, "{}", denial.body);
+    let lift = admin.delete(&format!(
+        "/nno/grants/{}",
+        denial.json()["id"].as_str().unwrap()
+    ));
+    assert_eq!(lift.status, 403, "{}", lift.body);
+    let on_owner = admin.post(
+        "/nno/grants",
+        &json!({"userId": owner.id, "orgId": org, "permission": "billing:read", "granted": false}),
+    );
+    assert_eq!(on_owner.status, 403, "{}", on_owner.body);
+    // Nor with an API key: roles and grants change with a session only.
+    let key = admin.post(
+        "/nno/apikey",
+        &json!({"name": "k", "scopes": ["iam:manage-grants", "iam:read"], "orgId": org}),
+    );
+    assert_eq!(key.status, 201, "{}", key.body);
+    let bearer = format!("Bearer {}", key.json()["key"].as_str().unwrap());
+    let by_key = call(
+        "POST",
+        "/nno/grants",
+        Some(
+            &json!({"userId": admin.id, "orgId": org, "permission": "billing:export", "granted": true}),
+        ),
+        Some(&bearer),
+    );
+    assert_eq!(by_key.status, 403, "{}", by_key.body);
+    // Demoted, the admin's tenant key shrinks with them.
+    let members = owner.get(&format!(
+        "/auth/organization/list-members?organizationId={org}"
+    ));
+    let admin_member = members.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["userId"] == admin.id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let demote = owner.post(
+        "/auth/organization/update-member-role",
+        &json!({"memberId": admin_member, "role": "member", "organizationId": org}),
+    );
+    assert_eq!(demote.status, 200, "{}", demote.body);
+    let grants = call(
+        "GET",
+        &format!("/nno/grants?orgId={org}"),
+        None,
+        Some(&bearer),
+    );
+    assert_eq!(grants.status, 403, "{}", grants.body);
+    let read = call(
+        "GET",
+        &format!("/nno/roles?orgId={org}"),
+        None,
+        Some(&bearer),
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+}
+
+#[test]
+fn a_bearer_token_and_a_cookie_together_act_as_the_bearer() {
+    let a = sign_up("cookieperson");
+    let b = sign_up("bearerperson");
+    let org_a = create_org(&a, "Cookie Org");
+    let a_cookie = e2e::iam::set_cookie(
+        &e2e::iam::sign_in(&a.email, e2e::iam::PASSWORD),
+        "better-auth.session_token",
+    )
+    .unwrap();
+    let r = e2e::get(
+        &e2e::iam::url("/auth/organization/list"),
+        &[("authorization", &b.bearer()), ("cookie", &a_cookie)],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        !r.body.contains(&org_a),
+        "acted as the cookie's owner: {}",
+        r.body
+    );
+}

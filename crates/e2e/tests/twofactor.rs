@@ -201,3 +201,47 @@ fn wrong_codes_end_the_challenge_after_five_tries() {
     );
     assert_eq!(late.status, 401, "the challenge is gone: {}", late.body);
 }
+
+#[test]
+fn ten_wrong_codes_in_a_row_lock_verification() {
+    let p = sign_up("totplock");
+    let en = p.post("/auth/two-factor/enable", &json!({"password": PASSWORD}));
+    let key = secret_of(en.json()["totpURI"].as_str().unwrap());
+    let step = step_now();
+    assert_eq!(
+        p.post(
+            "/auth/two-factor/verify-totp",
+            &json!({"code": code_at(&key, step)})
+        )
+        .status,
+        200
+    );
+    // Wrong codes that are also not the step's neighbours' codes.
+    let good: Vec<String> = (step.saturating_sub(2)..=step + 3)
+        .map(|s| code_at(&key, s))
+        .collect();
+    let wrong = (0..)
+        .map(|n| format!("{:06}", 111_111 * (n % 9 + 1)))
+        .find(|c| !good.contains(c))
+        .unwrap();
+    for _ in 0..2 {
+        let r = sign_in(&p.email, PASSWORD);
+        let challenge = set_cookie(&r, "better-auth.two_factor").unwrap();
+        for _ in 0..5 {
+            post_with_cookie(
+                "/auth/two-factor/verify-totp",
+                &challenge,
+                &json!({"code": wrong}),
+            );
+        }
+    }
+    let r = sign_in(&p.email, PASSWORD);
+    let challenge = set_cookie(&r, "better-auth.two_factor").unwrap();
+    let locked = post_with_cookie(
+        "/auth/two-factor/verify-totp",
+        &challenge,
+        &json!({"code": code_at(&key, step + 1)}),
+    );
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert_eq!(locked.json()["code"], "ACCOUNT_TEMPORARILY_LOCKED");
+}

@@ -56,8 +56,12 @@ fn decode_component(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = nno_core::encoding::from_hex(&s[i + 1..i + 3]) {
+        if b[i] == b'%' {
+            // Bytes, not a str slice: the two bytes after `%` may be half a character.
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            if let Some(v) = hex.and_then(nno_core::encoding::from_hex) {
                 out.push(v[0]);
                 i += 3;
                 continue;
@@ -150,6 +154,15 @@ pub fn clear_named(name: &str, opts: &CookieOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malformed_percent_escapes_do_not_panic() {
+        for v in ["%a\u{e9}x", "%\u{e9}", "%", "%z", "abc%4", "%\u{1f600}"] {
+            let header = format!("{COOKIE_NAME}={v}");
+            assert_eq!(token_from_cookie(b"secret", &header), None, "{v}");
+        }
+        assert_eq!(decode_component("a%20b%2"), "a b%2");
+    }
 
     const SECRET: &[u8] = b"better-auth-secret-123456789012345";
 

@@ -70,8 +70,23 @@ pub async fn forward(
         &ctx.method,
         &resolved.upstream_path,
     );
-    if *identity == Identity::Service {
-        let _ = headers.delete("authorization");
+    match identity {
+        Identity::Service => {
+            let _ = headers.delete("authorization");
+        }
+        // The credential that authenticated is the only one that goes on: a bearer
+        // token wins over a cookie here, so a cookie riding along must not be what the
+        // upstream acts on (it would also dodge the Origin check cookies get).
+        Identity::User { .. } | Identity::Key { .. }
+            if headers
+                .get("authorization")
+                .ok()
+                .flatten()
+                .is_some_and(|a| nno_core::access::bearer(&a).is_some()) =>
+        {
+            let _ = headers.delete("cookie");
+        }
+        _ => {}
     }
 
     let binding: &worker_sys::Fetcher = fetcher.as_ref().unchecked_ref();

@@ -25,16 +25,20 @@ pub fn key(authorization: Option<&str>, cookie: Option<&str>) -> Option<String> 
         return Some(format!("b:{a}"));
     }
     let name = nno_auth::session::COOKIE_NAME;
-    cookie?
-        .split(';')
-        .map(str::trim)
-        .find(|c| {
-            c.strip_prefix(name).is_some_and(|r| r.starts_with('='))
-                || c.strip_prefix("__Secure-")
-                    .and_then(|r| r.strip_prefix(name))
-                    .is_some_and(|r| r.starts_with('='))
-        })
-        .map(|c| format!("c:{c}"))
+    let mut found = cookie?.split(';').map(str::trim).filter(|c| {
+        c.strip_prefix(name).is_some_and(|r| r.starts_with('='))
+            || c.strip_prefix("__Secure-")
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with('='))
+    });
+    let first = found.next()?;
+    // Several session cookies (say, one planted from a sibling domain): IAM picks the
+    // one whose signature verifies, which need not be the first, so such a request is
+    // never answered from, or stored in, the cache.
+    if found.next().is_some() {
+        return None;
+    }
+    Some(format!("c:{first}"))
 }
 
 pub fn get(key: &str, now_ms: f64) -> Option<Identity> {

@@ -73,10 +73,77 @@ fn check_permissions(list: &[String]) -> Result<Vec<String>, ApiError> {
             &format!("{bad:?} is not a permission key (^{{featureId}}:[a-z-]+$)"),
         ));
     }
+    if list.iter().any(|p| is_iam_permission(p)) {
+        return Err(iam_reserved("permissions"));
+    }
     let mut v = list.to_vec();
     v.sort();
     v.dedup();
     Ok(v)
+}
+
+/// IAM's own permissions come only with the built-in roles: mapping or granting them
+/// would let an admin hand themselves (or anyone) what only owners hold.
+fn is_iam_permission(p: &str) -> bool {
+    p.starts_with("iam:")
+}
+
+fn iam_reserved(field: &str) -> ApiError {
+    invalid(
+        field,
+        "iam:* permissions come with the built-in roles and cannot be mapped or granted",
+    )
+}
+
+/// Who changes roles or grants: a person with a session and the permission in the
+/// tenant. An API key may read them but not change them: it carries scopes, not a place
+/// in the tenant's hierarchy, so the owner/admin rules could not be applied to it.
+async fn manager(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    db: &worker::D1Database,
+    org: &str,
+    permission: &str,
+) -> Result<(Caller, caller::Access), ApiError> {
+    let cfg = IamConfig::load(env)?;
+    let who = Caller::of(req, env, &cfg, ctx).await?;
+    if matches!(who, Caller::Key(_)) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "roles and grants are changed with a session, not an API key",
+        )
+        .with_details(json!({ "required": permission })));
+    }
+    let access = tenant_access(db, &who, org).await?;
+    access.require(permission)?;
+    Ok((who, access))
+}
+
+/// Owners manage everyone, admins everyone but owners; nobody but an owner (or a
+/// platform admin) changes their own grants.
+fn may_touch(
+    who: &Caller,
+    access: &caller::Access,
+    target_user: &str,
+    target_role: &str,
+) -> Result<(), ApiError> {
+    if who.is_platform_admin() {
+        return Ok(());
+    }
+    if target_user == who.user_id() && access.role() != "owner" {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "you cannot change your own grants",
+        ));
+    }
+    if !perms::may_manage_role(access.role(), target_role) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only owners change what owners may do",
+        ));
+    }
+    Ok(())
 }
 
 pub async fn list_roles(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
@@ -120,15 +187,9 @@ pub async fn set_role(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiR
         return Err(invalid("role", "role must be one of owner, admin, member"));
     }
     let permissions = check_permissions(&body.permissions)?;
-    let cfg = IamConfig::load(env)?;
-    let who = Caller::of(&req, env, &cfg, ctx).await?;
     let db = store::db(env)?;
-    let access = tenant_access(&db, &who, &body.org_id).await?;
-    access.require(IAM_MANAGE_ROLES)?;
-    if access.role.is_some()
-        && !who.is_platform_admin()
-        && !perms::may_manage_role(access.role(), &body.role)
-    {
+    let (who, access) = manager(&req, env, ctx, &db, &body.org_id, IAM_MANAGE_ROLES).await?;
+    if !who.is_platform_admin() && !perms::may_manage_role(access.role(), &body.role) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "only owners change the owner role",
@@ -153,15 +214,9 @@ pub async fn delete_role(
     if !perms::is_tenant_role(role) {
         return Err(ApiError::not_found("role"));
     }
-    let cfg = IamConfig::load(env)?;
-    let who = Caller::of(req, env, &cfg, ctx).await?;
     let db = store::db(env)?;
-    let access = tenant_access(&db, &who, org).await?;
-    access.require(IAM_MANAGE_ROLES)?;
-    if access.role.is_some()
-        && !who.is_platform_admin()
-        && !perms::may_manage_role(access.role(), role)
-    {
+    let (who, access) = manager(req, env, ctx, &db, org, IAM_MANAGE_ROLES).await?;
+    if !who.is_platform_admin() && !perms::may_manage_role(access.role(), role) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "only owners change the owner role",
@@ -226,6 +281,9 @@ pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> 
             "permission must match ^{featureId}:[a-z-]+$",
         ));
     }
+    if is_iam_permission(&body.permission) {
+        return Err(iam_reserved("permission"));
+    }
     let now = now_ms();
     if body
         .expires_at
@@ -236,29 +294,12 @@ pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> 
             "expiresAt must be a future time in Unix milliseconds",
         ));
     }
-    let cfg = IamConfig::load(env)?;
-    let who = Caller::of(&req, env, &cfg, ctx).await?;
     let db = store::db(env)?;
-    let access = tenant_access(&db, &who, &body.org_id).await?;
-    access.require(IAM_MANAGE_GRANTS)?;
+    let (who, access) = manager(&req, env, ctx, &db, &body.org_id, IAM_MANAGE_GRANTS).await?;
     let target = store::member_of(&db, &body.org_id, &body.user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("member").with_details(json!({ "field": "userId" })))?;
-    if !who.is_platform_admin() && access.role.is_some() {
-        // Nobody raises themselves, and admins do not overrule owners.
-        if body.user_id == who.user_id() && access.role() != "owner" {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "you cannot change your own grants",
-            ));
-        }
-        if !perms::may_manage_role(access.role(), &target.role) {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "only owners change an owner's grants",
-            ));
-        }
-    }
+    may_touch(&who, &access, &body.user_id, &target.role)?;
     let row = store::upsert_grant(
         &db,
         &GrantRow {
@@ -283,17 +324,32 @@ pub async fn delete_grant(
     ctx: &RequestContext,
     grant_id: &str,
 ) -> ApiResult {
-    let cfg = IamConfig::load(env)?;
-    let who = Caller::of(req, env, &cfg, ctx).await?;
     let db = store::db(env)?;
     let grant = store::grant(&db, grant_id)
         .await?
         .ok_or_else(|| ApiError::not_found("grant"))?;
     // An outsider gets the same answer as for a grant that does not exist.
-    let access = tenant_access(&db, &who, &grant.organization_id)
-        .await
-        .map_err(|_| ApiError::not_found("grant"))?;
-    access.require(IAM_MANAGE_GRANTS)?;
+    let (who, access) = match manager(
+        req,
+        env,
+        ctx,
+        &db,
+        &grant.organization_id,
+        IAM_MANAGE_GRANTS,
+    )
+    .await
+    {
+        Ok(m) => m,
+        Err(e) if e.code == ErrorCode::Forbidden && e.details.is_null() => {
+            return Err(ApiError::not_found("grant"))
+        }
+        Err(e) => return Err(e),
+    };
+    let target_role = store::member_of(&db, &grant.organization_id, &grant.user_id)
+        .await?
+        .map(|m| m.role)
+        .unwrap_or_default();
+    may_touch(&who, &access, &grant.user_id, &target_role)?;
     store::delete_grant(&db, grant_id).await?;
     Ok(respond::json(
         200,

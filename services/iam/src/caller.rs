@@ -17,20 +17,21 @@ use nno_worker::RequestContext;
 use std::collections::BTreeSet;
 use worker::{D1Database, Env, Request};
 
-/// The session token a request carries: the signed cookie, else a bearer token.
+/// The session token a request carries: a bearer token, else the signed cookie (the
+/// gateway's order, so both always agree on whose request it is).
 pub fn token(req: &Request, cfg: &IamConfig) -> Option<String> {
     let headers = req.headers();
     let secret = cfg.secret.as_bytes();
-    if let Some(t) = headers
+    if let Some(auth) = headers.get("authorization").ok().flatten() {
+        if let Some(t) = bearer(&auth).and_then(|b| session::token_from_bearer(secret, b)) {
+            return Some(t.to_string());
+        }
+    }
+    headers
         .get("cookie")
         .ok()
         .flatten()
         .and_then(|c| session::token_from_cookie(secret, &c))
-    {
-        return Some(t);
-    }
-    let auth = headers.get("authorization").ok().flatten()?;
-    session::token_from_bearer(secret, bearer(&auth)?).map(str::to_string)
 }
 
 /// The caller's live session, if any.
@@ -208,13 +209,13 @@ pub async fn tenant_access(
             if k.org_id.as_deref().is_some_and(|o| o != org_id) {
                 return Err(not_member());
             }
-            // A tenant's key acts for the tenant with its scopes; a personal key is
-            // also bounded by what its owner may do there today.
+            // A key never does more than the person behind it may do there today (a
+            // tenant key's creator, a personal key's owner): a demoted creator's tenant
+            // keys shrink with them.
             let scopes: BTreeSet<String> = k.permissions.iter().cloned().collect();
-            let permissions = match (&k.org_id, mine) {
-                (Some(_), _) => scopes,
-                (None, Some((_, held))) => scopes.intersection(&held).cloned().collect(),
-                (None, None) => return Err(not_member()),
+            let permissions = match mine {
+                Some((_, held)) => scopes.intersection(&held).cloned().collect(),
+                None => return Err(not_member()),
             };
             Ok(Access {
                 role: None,

@@ -153,6 +153,14 @@ pub async fn reset(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
         .await?
         .ok_or_else(invalid_token)?;
     let hash = hash_password(&body.new_password).await?;
+    // The link proved the address: an account never verified becomes the prover's,
+    // without what someone else may have set up on it.
+    if store::user_by_id(&db, &user_id)
+        .await?
+        .is_some_and(|u| u.email_verified == 0.0)
+    {
+        store::claim_unverified(&db, &user_id, now).await?;
+    }
     store::reset_password(&db, &user_id, &id(), &hash, now).await?;
     ok_status(ctx)
 }

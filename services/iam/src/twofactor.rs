@@ -22,6 +22,9 @@ use worker::{D1Database, Env, Request, Response};
 pub const CHALLENGE_COOKIE: &str = "better-auth.two_factor";
 const CHALLENGE_TTL_S: i64 = 600;
 const MAX_ATTEMPTS: u32 = 5;
+/// Wrong codes in a row, across challenges, before verification locks; and for how long.
+const FAILURES_TO_LOCK: u32 = 10;
+const LOCK_MS: f64 = 15.0 * 60.0 * 1000.0;
 const SEAL_PURPOSE: &str = "totp-secret";
 
 fn err(code: ErrorCode, reason: &'static str, message: &str) -> ApiError {
@@ -300,26 +303,26 @@ async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Facto
         .ok_or_else(invalid_cookie)?;
     let ident = challenge_identifier(&token);
     let now = now_ms();
-    let pending: Challenge = store::peek_verification(&db, &ident, now)
+    let pending: Challenge = store::count_attempt(&db, &ident, now)
         .await?
         .and_then(|v| serde_json::from_str(&v).ok())
         .ok_or_else(invalid_cookie)?;
+    let too_many = || {
+        err(
+            ErrorCode::BadRequest,
+            "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE",
+            "too many wrong codes; sign in again",
+        )
+    };
+    if pending.attempts > MAX_ATTEMPTS {
+        store::take_verification(&db, &ident, now).await?;
+        return Err(too_many());
+    }
     if let Err(e) = check_factor(&db, &cfg, &pending.user_id, &body.code, &factor).await {
-        let attempts = pending.attempts + 1;
-        if attempts >= MAX_ATTEMPTS {
+        if pending.attempts >= MAX_ATTEMPTS {
             store::take_verification(&db, &ident, now).await?;
-            return Err(err(
-                ErrorCode::BadRequest,
-                "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE",
-                "too many wrong codes; sign in again",
-            ));
+            return Err(too_many());
         }
-        let value = serde_json::to_string(&Challenge {
-            attempts,
-            ..pending
-        })
-        .map_err(|_| ApiError::internal())?;
-        store::update_verification(&db, &ident, &value).await?;
         return Err(e);
     }
     // Single use: whoever takes the challenge first gets the session.
@@ -357,6 +360,35 @@ pub async fn issue_session(
 }
 
 async fn check_factor(
+    db: &D1Database,
+    cfg: &IamConfig,
+    user_id: &str,
+    code: &str,
+    factor: &Factor,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    if store::two_factor(db, user_id)
+        .await?
+        .is_some_and(|r| r.locked_until > now)
+    {
+        return Err(err(
+            ErrorCode::RateLimited,
+            "ACCOUNT_TEMPORARILY_LOCKED",
+            "too many wrong codes; two-factor verification is locked for 15 minutes",
+        ));
+    }
+    let result = check_code(db, cfg, user_id, code, factor).await;
+    match &result {
+        Ok(()) => store::clear_two_factor_failures(db, user_id).await?,
+        Err(e) if e.code == ErrorCode::Unauthorized => {
+            store::record_two_factor_failure(db, user_id, FAILURES_TO_LOCK, now + LOCK_MS).await?
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+async fn check_code(
     db: &D1Database,
     cfg: &IamConfig,
     user_id: &str,

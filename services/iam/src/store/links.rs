@@ -66,7 +66,8 @@ pub async fn create_verified_user(
 }
 
 /// Someone proved they own the address of an account that was never verified: whoever
-/// registered it before (perhaps not them) loses the password and sessions they set up.
+/// registered it before (perhaps not them) loses the password, sessions, API keys and
+/// second factor they set up.
 pub async fn claim_unverified(db: &D1Database, user_id: &str, now: f64) -> Result<(), ApiError> {
     batch(
         db,
@@ -81,9 +82,13 @@ pub async fn claim_unverified(db: &D1Database, user_id: &str, now: f64) -> Resul
                 "DELETE FROM session WHERE userId = ?1",
                 &[user_id.into()],
             )?,
+            // Keys and a second factor set up before the address was proven are not the
+            // owner's either.
+            stmt(db, "DELETE FROM apikey WHERE userId = ?1", &[user_id.into()])?,
+            stmt(db, "DELETE FROM twoFactor WHERE userId = ?1", &[user_id.into()])?,
             stmt(
                 db,
-                r#"UPDATE "user" SET emailVerified = 1, updatedAt = ?2 WHERE id = ?1"#,
+                r#"UPDATE "user" SET emailVerified = 1, twoFactorEnabled = 0, updatedAt = ?2 WHERE id = ?1"#,
                 &[user_id.into(), now.into()],
             )?,
         ],

@@ -10,6 +10,7 @@ use worker::D1Database;
 pub struct TwoFactorRow {
     pub secret: String,
     pub backup_codes: String,
+    pub locked_until: f64,
 }
 
 impl TwoFactorRow {
@@ -21,7 +22,7 @@ impl TwoFactorRow {
 pub async fn two_factor(db: &D1Database, user_id: &str) -> Result<Option<TwoFactorRow>, ApiError> {
     first(
         db,
-        "SELECT secret, backupCodes FROM twoFactor WHERE userId = ?1",
+        "SELECT secret, backupCodes, lockedUntil FROM twoFactor WHERE userId = ?1",
         &[user_id.into()],
     )
     .await
@@ -93,4 +94,33 @@ pub async fn use_totp_step(db: &D1Database, user_id: &str, step: u64) -> Result<
         &[user_id.into(), (step as f64).into()],
     )
     .await
+}
+
+/// Counts a wrong code; the tenth in a row locks verification until `lock_until`.
+pub async fn record_two_factor_failure(
+    db: &D1Database,
+    user_id: &str,
+    failures_to_lock: u32,
+    lock_until: f64,
+) -> Result<(), ApiError> {
+    exec(
+        db,
+        "UPDATE twoFactor SET
+           failedCount = CASE WHEN failedCount + 1 >= ?2 THEN 0 ELSE failedCount + 1 END,
+           lockedUntil = CASE WHEN failedCount + 1 >= ?2 THEN ?3 ELSE lockedUntil END
+         WHERE userId = ?1",
+        &[user_id.into(), failures_to_lock.into(), lock_until.into()],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn clear_two_factor_failures(db: &D1Database, user_id: &str) -> Result<(), ApiError> {
+    exec(
+        db,
+        "UPDATE twoFactor SET failedCount = 0 WHERE userId = ?1 AND failedCount > 0",
+        &[user_id.into()],
+    )
+    .await
+    .map(|_| ())
 }

@@ -71,16 +71,26 @@ pub async fn peek_verification(
     Ok(v.map(|v| v.value))
 }
 
-pub async fn update_verification(
+/// Counts one attempt on a live JSON value's `attempts` field, atomically, and returns
+/// the value as it now is (`None` if missing or expired). Counting before checking
+/// means parallel guesses cannot all pass one read of the count.
+pub async fn count_attempt(
     db: &D1Database,
     identifier: &str,
-    value: &str,
-) -> Result<(), ApiError> {
-    exec(
+    now: f64,
+) -> Result<Option<String>, ApiError> {
+    #[derive(Deserialize)]
+    struct V {
+        value: String,
+    }
+    let v: Option<V> = first(
         db,
-        "UPDATE verification SET value = ?2 WHERE identifier = ?1",
-        &[identifier.into(), value.into()],
+        "UPDATE verification
+         SET value = json_set(value, '$.attempts', COALESCE(json_extract(value, '$.attempts'), 0) + 1)
+         WHERE identifier = ?1 AND expiresAt > ?2
+         RETURNING value",
+        &[identifier.into(), now.into()],
     )
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(v.map(|v| v.value))
 }
