@@ -218,6 +218,14 @@ fn iam_permissions_cannot_be_mapped_or_granted_and_owners_stay_above_admins() {
         Some(&bearer),
     );
     assert_eq!(by_key.status, 403, "{}", by_key.body);
+    // What the gateway forwards for the key (shown by nno/session) is what it may do now.
+    let forwarded = |bearer: &str| {
+        let who = call("GET", "/nno/session", None, Some(bearer));
+        assert_eq!(who.status, 200, "{}", who.body);
+        assert_eq!(who.json()["apiKey"]["orgId"], org.as_str());
+        who.json()["permissions"].clone()
+    };
+    assert_eq!(forwarded(&bearer), json!(["iam:manage-grants", "iam:read"]));
     // Demoted, the admin's tenant key shrinks with them.
     let members = owner.get(&format!(
         "/auth/organization/list-members?organizationId={org}"
@@ -243,6 +251,7 @@ fn iam_permissions_cannot_be_mapped_or_granted_and_owners_stay_above_admins() {
         Some(&bearer),
     );
     assert_eq!(grants.status, 403, "{}", grants.body);
+    assert_eq!(forwarded(&bearer), json!(["iam:read"]));
     let read = call(
         "GET",
         &format!("/nno/roles?orgId={org}"),

@@ -65,14 +65,29 @@ impl Identity {
         }
     }
 
-    /// Whether the caller holds `permission` (`*` holds everything; the service key is
-    /// trusted with everything).
-    pub fn allows(&self, permission: &str) -> bool {
+    /// Whether the caller may do what `permission` names in tenant `tenant_id`. A
+    /// session's permissions are those of its active tenant, a tenant key's those of its
+    /// tenant (already bounded by its creator's), so both only count there; `*` (a
+    /// platform admin) counts everywhere; the service key is trusted with everything. A
+    /// personal key's scopes are only a ceiling that IAM narrows per tenant, so they
+    /// never suffice on their own here.
+    pub fn allows_in(&self, tenant_id: &str, permission: &str) -> bool {
+        let holds = |ps: &[String]| ps.iter().any(|p| p == permission);
         match self {
             Identity::Service => true,
-            Identity::Session { permissions, .. } | Identity::Apikey { permissions, .. } => {
-                permissions.iter().any(|p| p == "*" || p == permission)
+            Identity::Session {
+                tenant_id: active,
+                permissions,
+                ..
+            } => {
+                permissions.iter().any(|p| p == "*")
+                    || (active.as_deref() == Some(tenant_id) && holds(permissions))
             }
+            Identity::Apikey {
+                org_id: Some(org),
+                permissions,
+                ..
+            } => org == tenant_id && holds(permissions),
             _ => false,
         }
     }
@@ -112,19 +127,31 @@ mod tests {
     }
 
     #[test]
-    fn permissions() {
+    fn permissions_count_only_in_their_tenant() {
         let key = Identity::from_json(
+            r#"{"auth":"apikey","keyId":"k","userId":"u","orgId":"t1","permissions":["billing:read"]}"#,
+        )
+        .unwrap();
+        assert!(key.allows_in("t1", "billing:read"));
+        assert!(!key.allows_in("t1", "billing:write"));
+        assert!(!key.allows_in("t2", "billing:read"));
+        assert_eq!(key.user_id(), Some("u"));
+        let personal = Identity::from_json(
             r#"{"auth":"apikey","keyId":"k","userId":"u","permissions":["billing:read"]}"#,
         )
         .unwrap();
-        assert!(key.allows("billing:read"));
-        assert!(!key.allows("billing:write"));
-        assert_eq!(key.user_id(), Some("u"));
+        assert!(!personal.allows_in("t1", "billing:read"));
+        let member = Identity::from_json(
+            r#"{"auth":"session","userId":"m","tenantId":"t1","permissions":["billing:read"]}"#,
+        )
+        .unwrap();
+        assert!(member.allows_in("t1", "billing:read"));
+        assert!(!member.allows_in("t2", "billing:read"));
         let admin =
             Identity::from_json(r#"{"auth":"session","userId":"a","permissions":["*"]}"#).unwrap();
-        assert!(admin.allows("anything:at-all"));
-        assert!(Identity::Service.allows("x:y"));
-        assert!(!Identity::None.allows("x:y"));
-        assert!(!Identity::Internal.allows("x:y"));
+        assert!(admin.allows_in("any-tenant", "anything:at-all"));
+        assert!(Identity::Service.allows_in("t", "x:y"));
+        assert!(!Identity::None.allows_in("t", "x:y"));
+        assert!(!Identity::Internal.allows_in("t", "x:y"));
     }
 }

@@ -21,12 +21,31 @@ use worker::{Env, Request};
 const MAX_ROLE_PERMISSIONS: usize = 200;
 
 /// For the gateway: the session's user, platform role, active tenant with the user's
-/// role there, and effective permissions; 401 when there is no live session.
+/// role there, and effective permissions; 401 when there is no live session. Called
+/// with an API key, it shows the key as the gateway forwards it (a "who am I" for
+/// scripts).
 pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let cfg = IamConfig::load(env)?;
-    let s = current(req, env, &cfg)
-        .await?
-        .ok_or_else(caller::no_session)?;
+    let Some(s) = current(req, env, &cfg).await? else {
+        return match caller::forwarded(ctx) {
+            nno_core::identity::Identity::Apikey {
+                key_id,
+                user_id,
+                org_id,
+                permissions,
+                ..
+            } => {
+                let body = json!({
+                    "platformId": cfg.platform_id,
+                    "user": { "id": user_id },
+                    "apiKey": { "id": key_id, "orgId": org_id },
+                    "permissions": permissions,
+                });
+                Ok(respond::json(200, &body, &ctx.request_id))
+            }
+            _ => Err(caller::no_session()),
+        };
+    };
     let db = store::db(env)?;
     let admin = s.user.role == perms::PLATFORM_ADMIN;
     let tenant = match s.session.active_organization_id.as_deref() {

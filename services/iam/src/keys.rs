@@ -222,12 +222,29 @@ pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     let key = store::use_key(&db, &apikey::hash(&body.key), now_ms())
         .await?
         .ok_or_else(invalid_key)?;
+    // A tenant key is forwarded with what it may do there now: its scopes within its
+    // creator's current permissions (none if the creator left). A personal key's scopes
+    // are only a ceiling, since the tenant is not known here; `Identity::allows_in`
+    // therefore never trusts them, and IAM bounds them per tenant itself.
+    let permissions = match &key.organization_id {
+        Some(org) => {
+            let held = crate::caller::member_permissions(&db, org, &key.user_id)
+                .await?
+                .map(|(_, held)| held)
+                .unwrap_or_default();
+            key.scope_list()
+                .into_iter()
+                .filter(|s| held.contains(s))
+                .collect()
+        }
+        None => key.scope_list(),
+    };
     let v = json!({
         "platformId": IamConfig::load(env)?.platform_id,
         "keyId": key.id,
         "userId": key.user_id,
         "orgId": key.organization_id,
-        "permissions": key.scope_list(),
+        "permissions": permissions,
         "rateLimit": { "max": key.rate_limit_max as u64, "windowMs": key.rate_limit_window_ms as u64 },
     });
     Ok(respond::json(200, &v, &ctx.request_id))
