@@ -125,6 +125,10 @@ fn enable_then_sign_in_with_the_challenge() {
     assert_eq!(done.status, 200, "{}", done.body);
     let token = done.json()["token"].as_str().unwrap().to_string();
     assert!(set_cookie(&done, "better-auth.session_token").is_some());
+    assert!(
+        set_cookie(&done, "better-auth.trust_device").is_none(),
+        "trusted without asking"
+    );
     let me = call(
         "GET",
         "/auth/get-session",
@@ -244,4 +248,71 @@ fn ten_wrong_codes_in_a_row_lock_verification() {
     );
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert_eq!(locked.json()["code"], "ACCOUNT_TEMPORARILY_LOCKED");
+}
+
+/// Two-factor switched on for `p`; its backup codes.
+fn with_two_factor(p: &e2e::iam::Person) -> Vec<String> {
+    let en = p.post("/auth/two-factor/enable", &json!({"password": PASSWORD}));
+    assert_eq!(en.status, 200, "{}", en.body);
+    let key = secret_of(en.json()["totpURI"].as_str().unwrap());
+    let on = p.post("/auth/two-factor/verify-totp", &json!({"code": code(&key)}));
+    assert_eq!(on.status, 200, "{}", on.body);
+    en.json()["backupCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn asks_for_the_second_factor(r: &Reply) -> bool {
+    r.status == 200 && r.json()["twoFactorRedirect"] == true
+}
+
+#[test]
+fn a_trusted_device_skips_the_second_factor_until_two_factor_is_disabled() {
+    let p = sign_up("trusted");
+    let backup = with_two_factor(&p);
+    let credentials = json!({"email": p.email, "password": PASSWORD});
+    let first = sign_in(&p.email, PASSWORD);
+    assert!(asks_for_the_second_factor(&first), "{}", first.body);
+    let challenge = set_cookie(&first, "better-auth.two_factor").unwrap();
+    let done = post_with_cookie(
+        "/auth/two-factor/verify-backup-code",
+        &challenge,
+        &json!({"code": backup[0], "trustDevice": true}),
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+    let trust = set_cookie(&done, "better-auth.trust_device").expect("trust cookie");
+
+    // The trusted browser signs in with the password alone; its cookie is replaced.
+    let again = post_with_cookie("/auth/sign-in/email", &trust, &credentials);
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.json()["token"].is_string(), "{}", again.body);
+    let renewed = set_cookie(&again, "better-auth.trust_device").expect("renewed cookie");
+    assert_ne!(renewed, trust);
+    // So a copy of the old cookie counts for nothing now, and is cleared.
+    let copy = post_with_cookie("/auth/sign-in/email", &trust, &credentials);
+    assert!(asks_for_the_second_factor(&copy), "{}", copy.body);
+    assert!(copy.headers.get_all("set-cookie").iter().any(|c| c
+        .to_str()
+        .unwrap_or("")
+        .starts_with("better-auth.trust_device=;")));
+
+    // The cookie is this user's only: another two-factor user still gets the challenge.
+    let q = sign_up("trustedother");
+    with_two_factor(&q);
+    let other = post_with_cookie(
+        "/auth/sign-in/email",
+        &renewed,
+        &json!({"email": q.email, "password": PASSWORD}),
+    );
+    assert!(asks_for_the_second_factor(&other), "{}", other.body);
+
+    // Disabling two-factor forgets every trusted device: switched on again, it asks.
+    let off = p.post("/auth/two-factor/disable", &json!({"password": PASSWORD}));
+    assert_eq!(off.status, 200, "{}", off.body);
+    with_two_factor(&p);
+    let after = post_with_cookie("/auth/sign-in/email", &renewed, &credentials);
+    assert!(asks_for_the_second_factor(&after), "{}", after.body);
 }

@@ -7,8 +7,9 @@
 
 use crate::caller::current;
 use crate::config::IamConfig;
-use crate::handlers::{hash_password, id, invalid};
+use crate::handlers::{hash_password, id, invalid, with_cookie};
 use crate::twofactor::issue_session;
+use crate::twofactor::Gate;
 use crate::{mailer, query, store};
 use nno_auth::{password, session, validate};
 use nno_core::urls::{encode, with_query};
@@ -419,11 +420,19 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
             (u, fresh)
         }
     };
+    let mut trusted = None;
     if user.two_factor_enabled != 0.0 {
         // The link proves the address, not the second factor.
-        return crate::twofactor::start_challenge(&db, &cfg, &user.id, true, ctx).await;
+        match crate::twofactor::gate(req, &db, &cfg, &user.id, true, ctx).await? {
+            Gate::Challenge(challenge) => return Ok(challenge),
+            Gate::Trusted(cookie) => trusted = Some(cookie),
+        }
     }
     let issued = issue_session(&db, &cfg, req, &user, true, ctx).await?;
+    let issued = match trusted {
+        Some(cookie) => with_cookie(issued, &cookie),
+        None => issued,
+    };
     let target = if is_new {
         new_user.or(callback)
     } else {

@@ -4,6 +4,7 @@ use crate::caller::{current, required, token};
 use crate::config::IamConfig;
 use crate::dto::{SignIn, SignUp, SignedIn, SignedUp};
 use crate::store::{self, NewSession, NewUser};
+use crate::twofactor::Gate;
 use nno_auth::password::{self, StoredHash, SALT_LEN};
 use nno_auth::{session, validate};
 use nno_core::{ApiError, ErrorCode};
@@ -240,8 +241,12 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         store::update_password(&db, &row.id, &upgraded, now_ms()).await?;
     }
     let remember = body.remember_me.unwrap_or(true);
+    let mut trusted = None;
     if row.two_factor_enabled != 0.0 {
-        return crate::twofactor::start_challenge(&db, &cfg, &row.id, remember, ctx).await;
+        match crate::twofactor::gate(&req, &db, &cfg, &row.id, remember, ctx).await? {
+            Gate::Challenge(challenge) => return Ok(challenge),
+            Gate::Trusted(cookie) => trusted = Some(cookie),
+        }
     }
     let ids = session_ids();
     let client = Client::of(&req);
@@ -253,10 +258,14 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         url: body.callback_url,
         user: row.to_dto(),
     };
-    Ok(with_cookie(
+    let resp = with_cookie(
         respond::json(200, &body, &ctx.request_id),
         &issued.set_cookie,
-    ))
+    );
+    Ok(match trusted {
+        Some(cookie) => with_cookie(resp, &cookie),
+        None => resp,
+    })
 }
 
 pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {

@@ -7,6 +7,7 @@
 
 use crate::config::{IamConfig, Provider};
 use crate::handlers::{id, invalid, new_session, session_ids, with_cookie, Client};
+use crate::twofactor::Gate;
 use crate::{query, store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -323,29 +324,26 @@ pub async fn callback(
     };
     let target = cfg.absolute(target.unwrap_or("/"));
     let clear_state = session::clear_named(STATE_COOKIE, &cfg.cookie());
+    let mut trusted = None;
     if user.two_factor_enabled != 0.0 {
-        let challenge = crate::twofactor::start_challenge(&db, &cfg, &user.id, true, ctx).await?;
-        let mut r = respond::redirect(
-            &with_query(&target, "twoFactorRedirect", "true"),
-            &ctx.request_id,
-        );
-        for c in challenge
-            .headers()
-            .get_all("set-cookie")
-            .unwrap_or_default()
-        {
-            let _ = r.headers_mut().append("set-cookie", &c);
+        match crate::twofactor::gate(req, &db, &cfg, &user.id, true, ctx).await? {
+            Gate::Challenge(challenge) => {
+                return Ok(challenge_redirect(&target, challenge, &clear_state, ctx))
+            }
+            Gate::Trusted(cookie) => trusted = Some(cookie),
         }
-        return Ok(with_cookie(r, &clear_state));
     }
     let ids = session_ids();
     let client = Client::of(req);
     let (s, issued) = new_session(&cfg, &client, &user.id, &ids, true);
     store::create_session(&db, &s).await?;
-    let r = with_cookie(
+    let mut r = with_cookie(
         respond::redirect(&target, &ctx.request_id),
         &issued.set_cookie,
     );
+    if let Some(cookie) = trusted {
+        r = with_cookie(r, &cookie);
+    }
     Ok(with_cookie(r, &clear_state))
 }
 
@@ -435,4 +433,25 @@ fn google_profile(provider: &Provider, token: &Value, now: f64) -> Option<Profil
         name: claims["name"].as_str().unwrap_or("").to_string(),
         image: claims["picture"].as_str().map(str::to_string),
     })
+}
+
+/// The app's page with `twoFactorRedirect=true`, carrying the challenge's cookies.
+fn challenge_redirect(
+    target: &str,
+    challenge: worker::Response,
+    clear_state: &str,
+    ctx: &RequestContext,
+) -> worker::Response {
+    let mut r = respond::redirect(
+        &with_query(target, "twoFactorRedirect", "true"),
+        &ctx.request_id,
+    );
+    for c in challenge
+        .headers()
+        .get_all("set-cookie")
+        .unwrap_or_default()
+    {
+        let _ = r.headers_mut().append("set-cookie", &c);
+    }
+    with_cookie(r, clear_state)
 }

@@ -4,7 +4,10 @@
 //! `verify-totp` with a session turns two-factor on. From then on `sign-in/email`
 //! answers `{twoFactorRedirect: true}` and a signed `better-auth.two_factor` challenge
 //! cookie instead of a session, and `verify-totp` (or `verify-backup-code`) with that
-//! cookie completes the sign-in.
+//! cookie completes the sign-in. Completing it with `trustDevice: true` sets a signed
+//! `better-auth.trust_device` cookie: for 30 days that browser's sign-ins skip the
+//! second factor (the cookie is replaced on each use; disabling two-factor forgets
+//! every trusted device).
 
 use crate::caller::required;
 use crate::config::IamConfig;
@@ -26,6 +29,8 @@ const MAX_ATTEMPTS: u32 = 5;
 const FAILURES_TO_LOCK: u32 = 10;
 const LOCK_MS: f64 = 15.0 * 60.0 * 1000.0;
 const SEAL_PURPOSE: &str = "totp-secret";
+pub const TRUST_COOKIE: &str = "better-auth.trust_device";
+const TRUST_TTL_S: i64 = 30 * 24 * 3600;
 
 fn err(code: ErrorCode, reason: &'static str, message: &str) -> ApiError {
     ApiError::new(code, message).with_reason(reason)
@@ -118,12 +123,13 @@ async fn confirmed(
 }
 
 pub async fn disable(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let (_, me, db) = confirmed(req, env).await?;
+    let (cfg, me, db) = confirmed(req, env).await?;
     store::set_two_factor_enabled(&db, &me.user.id, false, now_ms()).await?;
-    Ok(respond::json(
-        200,
-        &json!({ "status": true }),
-        &ctx.request_id,
+    // Turned on again later, two-factor must not be skipped by a device trusted before.
+    store::forget_trusted_devices(&db, &me.user.id).await?;
+    Ok(with_cookie(
+        respond::json(200, &json!({ "status": true }), &ctx.request_id),
+        &session::clear_named(TRUST_COOKIE, &cfg.cookie()),
     ))
 }
 
@@ -194,8 +200,74 @@ fn challenge_identifier(token: &str) -> String {
     format!("2fa:{}", session::token_hash(token))
 }
 
+/// What the sign-in of a user with two-factor on needs next.
+pub enum Gate {
+    /// The second factor: answer this instead of a session.
+    Challenge(Response),
+    /// A trusted device: sign in, and set this (the replaced trust cookie).
+    Trusted(String),
+}
+
+/// The trusted-device check every sign-in path of a two-factor user goes through: a
+/// valid trust cookie for this user is used up and replaced, anything else starts a
+/// challenge (and clears a cookie that did not hold).
+pub async fn gate(
+    req: &Request,
+    db: &D1Database,
+    cfg: &IamConfig,
+    user_id: &str,
+    remember: bool,
+    ctx: &RequestContext,
+) -> Result<Gate, ApiError> {
+    let presented = req
+        .headers()
+        .get("cookie")
+        .ok()
+        .flatten()
+        .and_then(|c| session::signed_cookie(cfg.secret.as_bytes(), &c, TRUST_COOKIE));
+    if let Some(token) = &presented {
+        let ident = store::trusted_device_identifier(user_id, &session::token_hash(token));
+        if store::take_verification(db, &ident, now_ms())
+            .await?
+            .is_some()
+        {
+            return Ok(Gate::Trusted(trust_device(db, cfg, user_id).await?));
+        }
+    }
+    let challenge = start_challenge(db, cfg, user_id, remember, ctx).await?;
+    Ok(Gate::Challenge(match presented {
+        Some(_) => with_cookie(
+            challenge,
+            &session::clear_named(TRUST_COOKIE, &cfg.cookie()),
+        ),
+        None => challenge,
+    }))
+}
+
+/// Remembers this browser for `user_id`: a new trust record and its Set-Cookie.
+async fn trust_device(db: &D1Database, cfg: &IamConfig, user_id: &str) -> Result<String, ApiError> {
+    let token = session::new_token(random_array());
+    let now = now_ms();
+    store::put_verification(
+        db,
+        &id(),
+        &store::trusted_device_identifier(user_id, &session::token_hash(&token)),
+        user_id,
+        now + (TRUST_TTL_S * 1000) as f64,
+        now,
+    )
+    .await?;
+    Ok(session::set_signed_cookie(
+        TRUST_COOKIE,
+        cfg.secret.as_bytes(),
+        &token,
+        TRUST_TTL_S,
+        &cfg.cookie(),
+    ))
+}
+
 /// Starts a sign-in challenge for `user`: the response that replaces the session.
-pub async fn start_challenge(
+async fn start_challenge(
     db: &D1Database,
     cfg: &IamConfig,
     user_id: &str,
@@ -241,10 +313,8 @@ pub async fn start_challenge(
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Verify {
     code: String,
-    /// Accepted for compatibility; trusted devices are not remembered (every sign-in
-    /// asks for the second factor).
+    /// Completing a sign-in: remember this browser for 30 days.
     #[serde(default)]
-    #[allow(dead_code)]
     trust_device: Option<bool>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -333,10 +403,11 @@ async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Facto
         .await?
         .ok_or_else(invalid_cookie)?;
     let resp = issue_session(&db, &cfg, &req, &user, pending.remember, ctx).await?;
-    Ok(with_cookie(
-        resp,
-        &session::clear_named(CHALLENGE_COOKIE, &cfg.cookie()),
-    ))
+    let resp = with_cookie(resp, &session::clear_named(CHALLENGE_COOKIE, &cfg.cookie()));
+    Ok(match body.trust_device {
+        Some(true) => with_cookie(resp, &trust_device(&db, &cfg, &user.id).await?),
+        _ => resp,
+    })
 }
 
 /// A new session for `user`, answered as `{token, user}` with the session cookie.

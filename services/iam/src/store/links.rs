@@ -86,6 +86,7 @@ pub async fn claim_unverified(db: &D1Database, user_id: &str, now: f64) -> Resul
             // owner's either.
             stmt(db, "DELETE FROM apikey WHERE userId = ?1", &[user_id.into()])?,
             stmt(db, "DELETE FROM twoFactor WHERE userId = ?1", &[user_id.into()])?,
+            stmt(db, super::FORGET_TRUSTED_DEVICES, &[user_id.into()])?,
             stmt(
                 db,
                 r#"UPDATE "user" SET emailVerified = 1, twoFactorEnabled = 0, updatedAt = ?2 WHERE id = ?1"#,

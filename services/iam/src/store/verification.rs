@@ -94,3 +94,19 @@ pub async fn count_attempt(
     .await?;
     Ok(v.map(|v| v.value))
 }
+
+/// Trusted devices are verification rows keyed `trust:<userId>:<token hash>`, so all of
+/// one user's fall in one index range. `FORGET_TRUSTED_DEVICES` (parameter 1: the user
+/// id) deletes them; also used inside other batches.
+pub const FORGET_TRUSTED_DEVICES: &str =
+    "DELETE FROM verification WHERE identifier >= 'trust:' || ?1 || ':' AND identifier < 'trust:' || ?1 || ';'";
+
+pub fn trusted_device_identifier(user_id: &str, token_hash: &str) -> String {
+    format!("trust:{user_id}:{token_hash}")
+}
+
+pub async fn forget_trusted_devices(db: &D1Database, user_id: &str) -> Result<(), ApiError> {
+    exec(db, FORGET_TRUSTED_DEVICES, &[user_id.into()])
+        .await
+        .map(|_| ())
+}
