@@ -170,6 +170,21 @@ pub fn run(
         401,
         unique_ip,
     );
+    let reset_of = |email: String| {
+        Target::custom(
+            port,
+            "POST",
+            "/api/v1/iam/auth/request-password-reset",
+            vec![("Content-Type".into(), "application/json".into())],
+            json!({ "email": email }).to_string().into_bytes(),
+            200,
+            unique_ip,
+        )
+    };
+    let (reset_known, reset_unknown) = (
+        reset_of(email_of(0)),
+        reset_of("nobody-at-all@example.com".into()),
+    );
     step(&format!(
         "sign-in: {} sequential sign-ins each: correct, wrong password, unknown e-mail",
         o.sign_ins
@@ -178,6 +193,16 @@ pub fn run(
     let signin = measure(&p, &sign_in, o.sign_ins)?;
     let wrong_password = measure(&p, &bad_password, o.sign_ins)?;
     let unknown = measure(&p, &wrong, o.sign_ins)?;
+    step(&format!(
+        "password-reset requests: {} each for a known and an unknown address",
+        o.sign_ins
+    ));
+    load::run_target(port, &reset_unknown, 5, 1)?; // warm-up
+    let (mut reset_k, mut reset_u) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        reset_k.push(measure(&p, &reset_known, o.sign_ins)?);
+        reset_u.push(measure(&p, &reset_unknown, o.sign_ins)?);
+    }
 
     step(&format!(
         "gateway credential checks: {} requests per kind, 1 connection",
@@ -251,6 +276,13 @@ pub fn run(
     println!(
         "  timing of a failed sign-in, known vs unknown e-mail: p50 {:+.2} ms",
         wrong_password.p50 - unknown.p50
+    );
+    let mean_p50 = |v: &[Figures]| v.iter().map(|f| f.p50).sum::<f64>() / v.len() as f64;
+    println!(
+        "  timing of a password-reset request, known vs unknown e-mail: p50 {:.2} vs {:.2} ms ({:+.2}; the e-mail is sent after the answer)",
+        mean_p50(&reset_k),
+        mean_p50(&reset_u),
+        mean_p50(&reset_k) - mean_p50(&reset_u)
     );
     Ok(())
 }

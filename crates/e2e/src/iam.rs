@@ -104,16 +104,29 @@ pub fn emails_to(to: &str) -> Vec<Value> {
     r.json()["data"].as_array().cloned().unwrap_or_default()
 }
 
-/// The value after `label: ` on a line of the newest e-mail to `to`.
+/// The value after `label: ` on a line of the newest e-mail to `to` that has one.
+/// Some e-mails are sent after IAM has answered (so the answer's timing does not tell
+/// whether an address is known), so this waits up to 10 s for one to arrive.
 pub fn from_last_email(to: &str, label: &str) -> String {
-    let mails = emails_to(to);
-    let last = mails.last().unwrap_or_else(|| panic!("no e-mail to {to}"));
-    let text = last["text"].as_str().unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{label}: ")))
-        .unwrap_or_else(|| panic!("no {label:?} in {text:?}"))
-        .trim()
-        .to_string()
+    let prefix = format!("{label}: ");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found = emails_to(to).iter().rev().find_map(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .map(|v| v.trim().to_string())
+        });
+        if let Some(v) = found {
+            return v;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("no e-mail to {to} with {label:?}: {:?}", emails_to(to));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The cookie pair (`name=value`) of the `Set-Cookie` named `name` in a reply.

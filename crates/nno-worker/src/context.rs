@@ -3,7 +3,9 @@
 
 use crate::runtime::{now_ms, random_array};
 use nno_core::{request_id, routing::split_url, trace::TraceParent, Service};
-use worker::{web_sys, Request};
+use std::future::Future;
+use std::rc::Rc;
+use worker::{web_sys, Context, Request};
 
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -16,6 +18,8 @@ pub struct RequestContext {
     pub started_ms: f64,
     /// The identity the calling service vouched for (JSON), once verified.
     pub identity: Option<String>,
+    /// The runtime's execution context, for work that outlives the response.
+    pub runtime: Option<Rc<Context>>,
 }
 
 impl RequestContext {
@@ -38,6 +42,17 @@ impl RequestContext {
             path: split_url(&url).0.to_string(),
             started_ms: now_ms(),
             identity: None,
+            runtime: None,
+        }
+    }
+
+    /// Runs `work` after the response has gone (the runtime keeps the request alive
+    /// for it), so what it costs does not show in the answer's timing. Without the
+    /// runtime's context (not set by the caller) it is spawned on the local executor.
+    pub fn in_background(&self, work: impl Future<Output = ()> + 'static) {
+        match &self.runtime {
+            Some(runtime) => runtime.wait_until(work),
+            None => wasm_bindgen_futures::spawn_local(work),
         }
     }
 

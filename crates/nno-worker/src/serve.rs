@@ -9,7 +9,7 @@ use nno_core::routing::{health_probe, HealthProbe};
 use nno_core::{ApiError, Service};
 use serde_json::json;
 use std::future::Future;
-use worker::{Env, Method, Request, Response};
+use worker::{Context, Env, Method, Request, Response};
 
 /// A storage binding checked by `GET /health`.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +26,7 @@ pub struct ServiceSpec {
 pub async fn serve<F, Fut>(
     req: Request,
     env: Env,
+    runtime: Context,
     spec: &ServiceSpec,
     handler: F,
 ) -> worker::Result<Response>
@@ -35,6 +36,7 @@ where
 {
     console_error_panic_hook::set_once();
     let mut ctx = RequestContext::from_request(&req, spec.service);
+    ctx.runtime = Some(std::rc::Rc::new(runtime));
     let environment = config::environment(&env);
     let probe = match req.method() {
         Method::Get | Method::Head => health_probe(spec.service, &ctx.path),

@@ -14,6 +14,6 @@ const SPEC: ServiceSpec = ServiceSpec {
 };
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    serve(req, env, &SPEC, no_routes).await
+async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
+    serve(req, env, runtime, &SPEC, no_routes).await
 }

@@ -60,39 +60,69 @@ pub async fn request_reset(mut req: Request, env: &Env, ctx: &RequestContext) ->
     cfg.require_trusted(body.redirect_to.as_deref(), "redirectTo")?;
     let db = store::db(env)?;
     if let Some(user) = store::user_with_password(&db, &email).await? {
-        let token = new_token();
-        let now = now_ms();
-        store::put_verification(
-            &db,
-            &id(),
-            &identifier("reset-password", &token),
-            &user.id,
-            now + RESET_TTL_MS,
-            now,
-        )
-        .await?;
-        let url = format!(
-            "{}/reset-password/{token}?callbackURL={}",
-            cfg.auth_url,
-            encode(body.redirect_to.as_deref().unwrap_or(""))
-        );
-        let line = "Someone asked to reset the password of your account. If it was you, follow the link within an hour; otherwise ignore this e-mail.";
-        mailer::send(
-            env,
-            &mailer::Mail {
-                to: &email,
-                subject: "Reset your password",
-                text: format!("{line}\n\nReset token: {token}\nReset: {url}\n"),
-                html: mailer::html(line, "Reset your password", &url),
-            },
-        )
-        .await?;
+        // After the answer, so its timing does not tell whether the address is known.
+        let env = env.clone();
+        let redirect_to = body.redirect_to.unwrap_or_default();
+        let link = async move { send_reset_link(&env, &user.id, &email, &redirect_to).await };
+        ctx.in_background(log_failure("reset", link));
     }
     Ok(respond::json(
         200,
         &json!({ "status": true, "message": "If this email exists in our system, check your email for the reset link" }),
         &ctx.request_id,
     ))
+}
+
+async fn send_reset_link(
+    env: &Env,
+    user_id: &str,
+    email: &str,
+    redirect_to: &str,
+) -> Result<(), ApiError> {
+    let cfg = IamConfig::load(env)?;
+    let db = store::db(env)?;
+    let token = new_token();
+    let now = now_ms();
+    store::put_verification(
+        &db,
+        &id(),
+        &identifier("reset-password", &token),
+        user_id,
+        now + RESET_TTL_MS,
+        now,
+    )
+    .await?;
+    let url = format!(
+        "{}/reset-password/{token}?callbackURL={}",
+        cfg.auth_url,
+        encode(redirect_to)
+    );
+    let line = "Someone asked to reset the password of your account. If it was you, follow the link within an hour; otherwise ignore this e-mail.";
+    mailer::send(
+        env,
+        &mailer::Mail {
+            to: email,
+            subject: "Reset your password",
+            text: format!("{line}\n\nReset token: {token}\nReset: {url}\n"),
+            html: mailer::html(line, "Reset your password", &url),
+        },
+    )
+    .await
+}
+
+/// Work done after the answer: nobody is left to tell of a failure, so it is logged.
+async fn log_failure(
+    what: &'static str,
+    work: impl std::future::Future<Output = Result<(), ApiError>>,
+) {
+    if let Err(e) = work.await {
+        nno_worker::log::event(
+            "error",
+            "iam",
+            "an e-mailed link could not be sent",
+            json!({ "link": what, "code": e.code.as_str(), "error": e.message }),
+        );
+    }
 }
 
 /// `GET reset-password/{token}?callbackURL=`: the link in the e-mail. Sends the browser
@@ -205,49 +235,71 @@ pub async fn send_verification(mut req: Request, env: &Env, ctx: &RequestContext
                         .with_reason("EMAIL_ALREADY_VERIFIED"),
                 );
             }
-            Some((me.user.id, me.user.email))
+            Some((me.user.id, me.user.email, true))
         }
         // Without a session the answer is the same whether the address is known.
         None => store::user_with_password(&db, &email)
             .await?
             .filter(|u| u.email_verified == 0.0)
-            .map(|u| (u.id, u.email)),
+            .map(|u| (u.id, u.email, false)),
     };
-    if let Some((user_id, email)) = user {
-        let token = new_token();
-        let now = now_ms();
-        let value = serde_json::to_string(&VerifyValue {
-            user_id,
-            email: email.clone(),
-        })
-        .map_err(|_| ApiError::internal())?;
-        store::put_verification(
-            &db,
-            &id(),
-            &identifier("verify-email", &token),
-            &value,
-            now + VERIFY_TTL_MS,
-            now,
-        )
-        .await?;
-        let url = format!(
-            "{}/verify-email?token={token}&callbackURL={}",
-            cfg.auth_url,
-            encode(body.callback_url.as_deref().unwrap_or("/"))
-        );
-        let line = "Confirm that this is your e-mail address.";
-        mailer::send(
-            env,
-            &mailer::Mail {
-                to: &email,
-                subject: "Verify your e-mail address",
-                text: format!("{line}\n\nVerification token: {token}\nVerify: {url}\n"),
-                html: mailer::html(line, "Verify your e-mail", &url),
-            },
-        )
-        .await?;
+    let callback = body.callback_url.unwrap_or_else(|| "/".to_string());
+    match user {
+        // The caller's own address: they may as well hear if sending fails.
+        Some((user_id, email, true)) => {
+            send_verification_link(env, user_id, email, &callback).await?
+        }
+        // Any address: after the answer, so its timing tells nothing.
+        Some((user_id, email, false)) => {
+            let env = env.clone();
+            let link = async move { send_verification_link(&env, user_id, email, &callback).await };
+            ctx.in_background(log_failure("verify-email", link));
+        }
+        None => {}
     }
     ok_status(ctx)
+}
+
+async fn send_verification_link(
+    env: &Env,
+    user_id: String,
+    email: String,
+    callback: &str,
+) -> Result<(), ApiError> {
+    let cfg = IamConfig::load(env)?;
+    let db = store::db(env)?;
+    let token = new_token();
+    let now = now_ms();
+    let value = serde_json::to_string(&VerifyValue {
+        user_id,
+        email: email.clone(),
+    })
+    .map_err(|_| ApiError::internal())?;
+    store::put_verification(
+        &db,
+        &id(),
+        &identifier("verify-email", &token),
+        &value,
+        now + VERIFY_TTL_MS,
+        now,
+    )
+    .await?;
+    let url = format!(
+        "{}/verify-email?token={token}&callbackURL={}",
+        cfg.auth_url,
+        encode(callback)
+    );
+    let line = "Confirm that this is your e-mail address.";
+    mailer::send(
+        env,
+        &mailer::Mail {
+            to: &email,
+            subject: "Verify your e-mail address",
+            text: format!("{line}\n\nVerification token: {token}\nVerify: {url}\n"),
+            html: mailer::html(line, "Verify your e-mail", &url),
+        },
+    )
+    .await
 }
 
 pub async fn verify_email(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {

@@ -34,8 +34,8 @@ const SPEC: ServiceSpec = ServiceSpec {
 };
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    serve(req, env, &SPEC, route).await
+async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
+    serve(req, env, runtime, &SPEC, route).await
 }
 
 async fn route(req: Request, env: Env, ctx: RequestContext) -> ApiResult {
