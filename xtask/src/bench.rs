@@ -112,6 +112,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 registry_dir: dir.join("registry"),
                 log_file: Some(work.join(format!("p{i}.log"))),
                 log_level: opts.log_level,
+                vars: Vec::new(),
             },
         )?;
         util::wait_for_ok(p.port, route, Duration::from_secs(90))

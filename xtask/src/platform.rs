@@ -34,6 +34,8 @@ pub struct Options {
     pub log_file: Option<PathBuf>,
     /// wrangler's `--log-level`; `None` keeps its default (every console line shown).
     pub log_level: Option<&'static str>,
+    /// Variables overriding the first Worker's `[vars]` (`--var NAME:VALUE`).
+    pub vars: Vec<(String, String)>,
 }
 
 impl Options {
@@ -47,6 +49,7 @@ impl Options {
             registry_dir: work.join(format!("{label}-registry")),
             log_file: Some(work.join(format!("{label}.log"))),
             log_level: None,
+            vars: Vec::new(),
         })
     }
 
@@ -58,6 +61,7 @@ impl Options {
             persist_dir,
             log_file,
             log_level: None,
+            vars: Vec::new(),
         }
     }
 }
@@ -154,7 +158,17 @@ pub fn dev_var(text: &str, key: &str) -> Option<String> {
 
 /// Applies every D1 migration to the local state in `persist_dir`.
 pub fn migrate(root: &Path, tools: &Toolchain, persist_dir: &Path) -> Result<(), String> {
-    for s in WITH_D1 {
+    migrate_only(root, tools, persist_dir, &WITH_D1)
+}
+
+/// Applies the migrations of the named services only.
+pub fn migrate_only(
+    root: &Path,
+    tools: &Toolchain,
+    persist_dir: &Path,
+    services: &[&str],
+) -> Result<(), String> {
+    for &s in services {
         step(&format!("applying {s} migrations"));
         let persist = persist_dir.display().to_string();
         let config = crate::build::config_arg(root, s);
@@ -198,6 +212,10 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
     }
     if let Some(level) = opts.log_level {
         args.extend(["--log-level", level]);
+    }
+    let vars: Vec<String> = opts.vars.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    for v in &vars {
+        args.extend(["--var", v.as_str()]);
     }
     args.extend([
         "--ip",

@@ -86,6 +86,9 @@ fn dry_runs(root: &Path, tools: &Toolchain) -> Result<(), String> {
     Ok(())
 }
 
+/// The platform id of the client-platform iam the end-to-end suite runs beside NNO's.
+const CLIENT_PLATFORM_ID: &str = "e2eclient1";
+
 fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String> {
     // The official better-auth client that crates/e2e/tests/official_client.rs runs.
     toolchain::npm_ci(
@@ -110,11 +113,21 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     // the gateway, would see.
     let direct_log = work.join("direct.log");
     let direct = platform::start(root, tools, &Options::alone("registry", work, "direct")?)?;
+    // The same iam crate deployed for a client platform: its own platform id and D1,
+    // reached as that platform's gateway would reach it.
+    let client_log = work.join("client-iam.log");
+    let mut client_opts = Options::alone("iam", work, "client-iam")?;
+    platform::migrate_only(root, tools, &client_opts.persist_dir, &["iam"])?;
+    client_opts
+        .vars
+        .push(("PLATFORM_ID".into(), CLIENT_PLATFORM_ID.into()));
+    let client = platform::start(root, tools, &client_opts)?;
     let ready = util::wait_for_ok(full.port, "/health", Duration::from_secs(120))
         .and_then(|_| util::wait_for_ok(iso.port, "/health/live", Duration::from_secs(60)))
-        .and_then(|_| util::wait_for_ok(direct.port, "/health/live", Duration::from_secs(60)));
+        .and_then(|_| util::wait_for_ok(direct.port, "/health/live", Duration::from_secs(60)))
+        .and_then(|_| util::wait_for_ok(client.port, "/health/live", Duration::from_secs(60)));
     if let Err(e) = ready {
-        for log in [&full_log, &iso_log, &direct_log] {
+        for log in [&full_log, &iso_log, &direct_log, &client_log] {
             show_log(log);
         }
         return Err(e);
@@ -123,6 +136,8 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
         .map_err(|e| e.to_string())?;
     let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
         .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
+    let internal_key = platform::dev_var(&gateway_vars, "NNO_INTERNAL_API_KEY")
+        .ok_or("services/gateway/.dev.vars has no NNO_INTERNAL_API_KEY")?;
 
     step("end-to-end suite");
     let result = util::run(
@@ -133,12 +148,15 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
             .env("NNO_E2E_DIRECT_REGISTRY", platform_url(&direct))
             .env("NNO_E2E_SERVICE_KEY", service_key)
             .env("NNO_E2E_SANDBOX", crate::sandbox::url())
+            .env("NNO_E2E_CLIENT_IAM", platform_url(&client))
+            .env("NNO_E2E_CLIENT_PLATFORM_ID", CLIENT_PLATFORM_ID)
+            .env("NNO_E2E_INTERNAL_KEY", internal_key)
             .dir(root),
     );
     if result.is_err() {
         show_log(&full_log);
     }
-    drop((full, iso, direct, sandbox));
+    drop((full, iso, direct, client, sandbox));
     result
 }
 

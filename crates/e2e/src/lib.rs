@@ -23,6 +23,23 @@ pub fn direct_registry() -> String {
     url_from_env("NNO_E2E_DIRECT_REGISTRY")
 }
 
+/// The iam crate started alone as a client platform's auth Worker (own platform id and
+/// D1), reached directly.
+pub fn client_iam() -> String {
+    url_from_env("NNO_E2E_CLIENT_IAM")
+}
+
+/// That client platform's id.
+pub fn client_platform_id() -> String {
+    url_from_env("NNO_E2E_CLIENT_PLATFORM_ID")
+}
+
+/// The key services verify a caller's signature with (`NNO_INTERNAL_API_KEY`), so a
+/// test can call a service as the gateway does.
+pub fn internal_key() -> String {
+    url_from_env("NNO_E2E_INTERNAL_KEY")
+}
+
 /// The local gateway's service key (`AUTH_API_KEY`).
 pub fn service_key() -> String {
     url_from_env("NNO_E2E_SERVICE_KEY")
