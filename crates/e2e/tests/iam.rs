@@ -76,6 +76,10 @@ fn the_same_email_cannot_sign_up_twice_in_any_case() {
     let again = sign_up(&e.to_uppercase(), "password-two");
     assert_eq!(again.status, 409, "{}", again.body);
     assert_eq!(
+        again.json()["code"],
+        "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"
+    );
+    assert_eq!(
         again.envelope("CONFLICT")["error"]["details"]["field"],
         "email"
     );
@@ -326,11 +330,19 @@ fn sessions_can_be_listed_and_revoked_by_their_owner_only() {
     assert_eq!(listed.status, 200, "{}", listed.body);
     let list = listed.json();
     assert_eq!(list.as_array().unwrap().len(), 3);
-    assert!(list[0].get("token").is_none(), "tokens are never listed");
+    // Tokens are never stored, so never listed: `token` is the session id, a handle
+    // revoke-session accepts and that signs nobody in.
+    assert_eq!(list[0]["token"], list[0]["id"]);
+    let c_token = c_reply.json()["token"].as_str().unwrap().to_string();
+    assert_ne!(list[0]["token"].as_str(), Some(c_token.as_str()));
+    assert!(!alive(&format!(
+        "Bearer {}",
+        list[0]["id"].as_str().unwrap()
+    )));
+    let b_handle = list[1]["token"].as_str().unwrap().to_string();
 
     // Someone else cannot end these sessions, even knowing a token.
     let other = bearer_of(&sign_up(&email(), "someone-else-pw"));
-    let c_token = c_reply.json()["token"].as_str().unwrap().to_string();
     let foreign = post_json(
         "/auth/revoke-session",
         &json!({"token": c_token}),
@@ -346,6 +358,21 @@ fn sessions_can_be_listed_and_revoked_by_their_owner_only() {
     );
     assert_eq!(own.status, 200, "{}", own.body);
     assert!(!alive(&c));
+    let foreign_handle = post_json(
+        "/auth/revoke-session",
+        &json!({"token": b_handle}),
+        &[("authorization", &other)],
+    );
+    assert_eq!(foreign_handle.status, 404, "{}", foreign_handle.body);
+    assert!(alive(&b));
+    let by_handle = post_json(
+        "/auth/revoke-session",
+        &json!({"token": b_handle}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(by_handle.status, 200, "{}", by_handle.body);
+    assert!(!alive(&b));
+    let d = bearer_of(&sign_in(&e, "many-sessions-pw"));
     let others = send(
         "POST",
         &url("/auth/revoke-other-sessions"),
@@ -353,7 +380,7 @@ fn sessions_can_be_listed_and_revoked_by_their_owner_only() {
         None,
     );
     assert_eq!(others.status, 200, "{}", others.body);
-    assert!(!alive(&b));
+    assert!(!alive(&d));
     assert!(alive(&a));
     assert!(alive(&other));
 
@@ -382,12 +409,20 @@ fn changing_the_password_ends_other_sessions() {
         wrong.envelope("VALIDATION_FAILED")["error"]["details"]["field"],
         "currentPassword"
     );
+    assert_eq!(wrong.json()["code"], "INVALID_PASSWORD");
     let short = post_json(
         "/auth/change-password",
         &json!({"currentPassword": "old-password-1", "newPassword": "short"}),
         &[("authorization", &a)],
     );
     assert_eq!(short.status, 422);
+    assert_eq!(short.json()["code"], "PASSWORD_TOO_SHORT");
+    let long = post_json(
+        "/auth/change-password",
+        &json!({"currentPassword": "old-password-1", "newPassword": "x".repeat(129)}),
+        &[("authorization", &a)],
+    );
+    assert_eq!(long.json()["code"], "PASSWORD_TOO_LONG", "{}", long.body);
     let ok = post_json(
         "/auth/change-password",
         &json!({"currentPassword": "old-password-1", "newPassword": "new-password-2"}),

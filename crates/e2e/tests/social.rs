@@ -148,3 +148,48 @@ fn a_provider_vouching_for_an_address_claims_its_unverified_account() {
     let again = callback(&approve(&url, "login", &p.email), Some(&state));
     assert_eq!(signed_in_as(&again)["user"]["id"], p.id.as_str());
 }
+
+#[test]
+fn an_address_the_provider_did_not_verify_stays_claimable() {
+    // Someone signs in with a GitHub account whose address GitHub never checked.
+    let victim = email("unchecked");
+    let (url, state) = start("github");
+    let back = approve(&format!("{url}&email_verified=false"), "login", &victim);
+    let r = callback(&back, Some(&state));
+    assert_eq!(r.status, 302, "{}", r.body);
+    let s = signed_in_as(&r);
+    assert_eq!(s["user"]["email"], victim.as_str());
+    assert_eq!(s["user"]["emailVerified"], false, "not vouched for");
+    let squatter_id = s["user"]["id"].as_str().unwrap().to_string();
+
+    // The address's real owner proves it by magic link: the account is theirs, and the
+    // squatter's GitHub link is gone with everything else they set up.
+    call(
+        "POST",
+        "/auth/sign-in/magic-link",
+        Some(&json!({"email": victim})),
+        None,
+    );
+    let token = e2e::iam::from_last_email(&victim, "Sign-in token");
+    let owner = get(
+        &e2e::iam::url(&format!("/auth/magic-link/verify?token={token}")),
+        &[],
+    );
+    assert_eq!(owner.status, 200, "{}", owner.body);
+    assert_eq!(owner.json()["user"]["id"], squatter_id.as_str());
+    assert_eq!(owner.json()["user"]["emailVerified"], true);
+
+    let (url, state) = start("github");
+    let back = approve(&format!("{url}&email_verified=false"), "login", &victim);
+    let again = callback(&back, Some(&state));
+    assert_eq!(again.status, 302, "{}", again.body);
+    assert!(
+        again
+            .header("location")
+            .unwrap()
+            .contains("error=account_not_linked"),
+        "{:?}",
+        again.header("location")
+    );
+    assert!(set_cookie(&again, "better-auth.session_token").is_none());
+}

@@ -278,3 +278,35 @@ fn organization_input_is_validated() {
     let no_session = e2e::iam::call("GET", "/auth/organization/list", None, None);
     assert_eq!(no_session.status, 401, "{}", no_session.body);
 }
+
+#[test]
+fn two_owners_leaving_at_once_leave_one_behind() {
+    // The last-owner rule is checked inside the statement that removes the member, so
+    // two owners who leave in the same instant cannot both pass a separate check.
+    for round in 0..4 {
+        let a = sign_up(&format!("race-a{round}"));
+        let b = sign_up(&format!("race-b{round}"));
+        let org = create_org(&a, "Race");
+        join(&a, &b, &org, "owner");
+        let body = json!({"organizationId": org});
+        let (ra, rb) = std::thread::scope(|s| {
+            let ta = s.spawn(|| a.post("/auth/organization/leave", &body));
+            let tb = s.spawn(|| b.post("/auth/organization/leave", &body));
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        let left = [ra.status, rb.status].iter().filter(|s| **s == 200).count();
+        assert_eq!(
+            left, 1,
+            "round {round}: {} {} / {} {}",
+            ra.status, ra.body, rb.status, rb.body
+        );
+        let stayed = if ra.status == 200 { &b } else { &a };
+        let full = stayed.get(&format!(
+            "/auth/organization/get-full-organization?organizationId={org}"
+        ));
+        assert_eq!(full.status, 200, "{}", full.body);
+        let members = full.json()["members"].as_array().unwrap().clone();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0]["role"], "owner");
+    }
+}

@@ -248,6 +248,19 @@ fn ten_wrong_codes_in_a_row_lock_verification() {
     );
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert_eq!(locked.json()["code"], "ACCOUNT_TEMPORARILY_LOCKED");
+    // It says when to come back, in the header and in the envelope.
+    let retry: u64 = locked
+        .header("retry-after")
+        .expect("retry-after")
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(
+        locked.json()["error"]["details"]["retryAfterSeconds"],
+        retry,
+        "{}",
+        locked.body
+    );
 }
 
 /// Two-factor switched on for `p`; its backup codes.

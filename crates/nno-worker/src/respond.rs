@@ -14,7 +14,27 @@ pub fn json<T: Serialize>(status: u16, body: &T, request_id: &str) -> Response {
 
 /// The error envelope for `err`.
 pub fn error(err: &ApiError, request_id: &str) -> Response {
-    raw_json(err.status(), err.to_json(request_id), request_id)
+    with_retry_after(
+        err,
+        raw_json(err.status(), err.to_json(request_id), request_id),
+    )
+}
+
+/// The envelope plus Better Auth's top-level `code`/`message` (IAM's `/api/auth/*`).
+pub fn error_compat(err: &ApiError, request_id: &str) -> Response {
+    with_retry_after(
+        err,
+        raw_json(err.status(), err.to_json_compat(request_id), request_id),
+    )
+}
+
+/// A refusal that says when to come back (`details.retryAfterSeconds`) also says so in
+/// `Retry-After`, where HTTP clients look for it.
+fn with_retry_after(err: &ApiError, mut r: Response) -> Response {
+    if let Some(s) = err.details["retryAfterSeconds"].as_u64() {
+        let _ = r.headers_mut().set("retry-after", &s.to_string());
+    }
+    r
 }
 
 /// A 302 to `location` (its body repeats the target for clients that do not follow).

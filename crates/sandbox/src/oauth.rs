@@ -56,6 +56,7 @@ pub fn authorize(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static st
         .filter(|e| e.contains('@'))
         .cloned()
         .unwrap_or_else(|| DEFAULT_EMAIL.to_string());
+    let email_verified = q.get("email_verified").map(String::as_str) != Some("false");
     let code = random_hex();
     let state = q.get("state").cloned().unwrap_or_default();
     let location = format!(
@@ -72,6 +73,7 @@ pub fn authorize(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static st
             redirect_uri: redirect_uri.clone(),
             challenge,
             email,
+            email_verified,
             issued: std::time::Instant::now(),
         },
     );
@@ -124,15 +126,17 @@ pub fn token(req: &Incoming, sandbox: &Mutex<Sandbox>, provider: &'static str) -
         }
     }
     let access = format!("sbx_{}", random_hex());
-    s.tokens
-        .insert(access.clone(), (provider, grant.email.clone()));
+    s.tokens.insert(
+        access.clone(),
+        (provider, grant.email.clone(), grant.email_verified),
+    );
     if provider == "github" {
         return Reply::Json(
             200,
             json!({ "access_token": access, "token_type": "bearer", "scope": "read:user,user:email" }),
         );
     }
-    let id_token = id_token(&grant.email, &grant.client_id);
+    let id_token = id_token(&grant.email, grant.email_verified, &grant.client_id);
     Reply::Json(
         200,
         json!({ "access_token": access, "expires_in": 3599, "token_type": "Bearer",
@@ -161,7 +165,7 @@ fn display_name(email: &str) -> String {
         .join(" ")
 }
 
-fn id_token(email: &str, audience: &str) -> String {
+fn id_token(email: &str, email_verified: bool, audience: &str) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","kid":"sandbox","typ":"JWT"}"#);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -169,7 +173,7 @@ fn id_token(email: &str, audience: &str) -> String {
         .unwrap_or(0);
     let claims = json!({
         "iss": "https://accounts.google.com", "aud": audience, "sub": user_number(email).to_string(),
-        "email": email, "email_verified": true, "name": display_name(email),
+        "email": email, "email_verified": email_verified, "name": display_name(email),
         "picture": Value::Null, "iat": now, "exp": now + 3600,
     });
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -177,19 +181,20 @@ fn id_token(email: &str, audience: &str) -> String {
     format!("{header}.{payload}.{signature}")
 }
 
-fn bearer_email(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Option<String> {
+/// The GitHub user behind the request's token: e-mail and whether it is verified.
+fn bearer_email(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Option<(String, bool)> {
     let token = req.header("authorization").and_then(|a| {
         a.strip_prefix("Bearer ")
             .or_else(|| a.strip_prefix("token "))
     })?;
     match lock(sandbox).tokens.get(token) {
-        Some(("github", email)) => Some(email.clone()),
+        Some(("github", email, verified)) => Some((email.clone(), *verified)),
         _ => None,
     }
 }
 
 pub fn github_user(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
-    let Some(email) = bearer_email(req, sandbox) else {
+    let Some((email, _)) = bearer_email(req, sandbox) else {
         return Reply::Json(401, json!({ "message": "Bad credentials" }));
     };
     let login = email.split('@').next().unwrap_or("octo").to_string();
@@ -201,11 +206,11 @@ pub fn github_user(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
 }
 
 pub fn github_emails(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
-    let Some(email) = bearer_email(req, sandbox) else {
+    let Some((email, verified)) = bearer_email(req, sandbox) else {
         return Reply::Json(401, json!({ "message": "Bad credentials" }));
     };
     Reply::Json(
         200,
-        json!([{ "email": email, "primary": true, "verified": true, "visibility": "private" }]),
+        json!([{ "email": email, "primary": true, "verified": verified, "visibility": "private" }]),
     )
 }

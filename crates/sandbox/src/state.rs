@@ -10,12 +10,18 @@ pub struct Client {
     pub secret: String,
 }
 
+/// What an access token stands for: provider, e-mail, whether it is verified.
+pub type AccessToken = (&'static str, String, bool);
+
 pub struct Grant {
     pub provider: &'static str,
     pub client_id: String,
     pub redirect_uri: String,
     pub challenge: Option<String>,
     pub email: String,
+    /// Whether the provider says it checked the address (`email_verified=false` on the
+    /// authorize URL makes it say no).
+    pub email_verified: bool,
     pub issued: Instant,
 }
 
@@ -33,7 +39,7 @@ pub struct Sandbox {
     pub emails: Vec<Value>,
     pub codes: HashMap<String, Grant>,
     /// access token -> (provider, email)
-    pub tokens: HashMap<String, (&'static str, String)>,
+    pub tokens: HashMap<String, AccessToken>,
     pub faults: Vec<Fault>,
 }
 

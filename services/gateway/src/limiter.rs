@@ -2,23 +2,72 @@
 //! authentication endpoint, a user on the API), each holding its fixed-window counter
 //! (`nno_core::ratelimit`). All requests for one key meet in one object, wherever they
 //! entered, so the count is exact.
+//!
+//! The counter is kept in the object's storage as well as in memory: an object that the
+//! runtime evicts while idle (after a minute or two) would otherwise forget its window,
+//! and a guesser who pauses between bursts would get a fresh budget each time. An alarm
+//! at the end of each window deletes the stored counter, so idle keys cost no storage.
 
 use nno_core::ratelimit::{Decision, Rule, Window};
 use nno_core::{ApiError, ErrorCode};
-use std::cell::RefCell;
+use std::cell::Cell;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 pub const BINDING: &str = "RATE_LIMITER";
+/// The storage key of the counter: `[windowStartMs, count]`.
+const STORED: &str = "window";
 
 #[durable_object]
 pub struct RateLimiter {
-    window: RefCell<Window>,
+    state: State,
+    /// `None` until read from storage by this instance.
+    window: Cell<Option<Window>>,
+}
+
+impl RateLimiter {
+    async fn load(&self) -> Window {
+        if let Some(w) = self.window.get() {
+            return w;
+        }
+        // Numbers, not u64s: they cross into JS and back as plain doubles.
+        let stored: Option<[f64; 2]> = self.state.storage().get(STORED).await.ok().flatten();
+        let w = stored
+            .map(|[start, count]| Window {
+                start_ms: start as u64,
+                count: count as u32,
+            })
+            .unwrap_or_default();
+        self.window.set(Some(w));
+        w
+    }
+
+    async fn save(&self, before: Window, after: Window, rule: &Rule) -> Result<()> {
+        self.window.set(Some(after));
+        if after == before {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        storage
+            .put(STORED, [after.start_ms as f64, f64::from(after.count)])
+            .await?;
+        if after.start_ms != before.start_ms {
+            // A new window: clean up once it is over (a later window moves the alarm on).
+            let ends = after.start_ms.saturating_add(rule.window_ms) as f64;
+            storage
+                .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
+                    &ends.into(),
+                )))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 impl DurableObject for RateLimiter {
-    fn new(_state: State, _env: Env) -> Self {
+    fn new(state: State, _env: Env) -> Self {
         RateLimiter {
-            window: RefCell::new(Window::default()),
+            state,
+            window: Cell::new(None),
         }
     }
 
@@ -43,14 +92,25 @@ impl DurableObject for RateLimiter {
             window_ms,
         };
         let now = worker::Date::now().as_millis();
+        let before = self.load().await;
         let d = if param("peek") == Some(1) {
-            self.window.borrow().peek(&rule, now)
+            before.peek(&rule, now)
         } else {
-            self.window.borrow_mut().hit(&rule, now)
+            let mut after = before;
+            let d = after.hit(&rule, now);
+            self.save(before, after, &rule).await?;
+            d
         };
         Response::from_json(&serde_json::json!({
             "allowed": d.allowed, "limit": d.limit, "remaining": d.remaining, "resetMs": d.reset_ms,
         }))
+    }
+
+    /// The last window is over: forget it (memory and storage).
+    async fn alarm(&self) -> Result<Response> {
+        self.window.set(Some(Window::default()));
+        self.state.storage().delete_all().await?;
+        Response::empty()
     }
 }
 

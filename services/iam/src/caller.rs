@@ -18,14 +18,20 @@ use std::collections::BTreeSet;
 use worker::{D1Database, Env, Request};
 
 /// The session token a request carries: a bearer token, else the signed cookie (the
-/// gateway's order, so both always agree on whose request it is).
+/// gateway's order, so both always agree on whose request it is). A bearer that is not
+/// a session token hides the cookie rather than falling back to it: a request names one
+/// caller, and the cookie never gets past the gateway's checks by riding along.
 pub fn token(req: &Request, cfg: &IamConfig) -> Option<String> {
     let headers = req.headers();
     let secret = cfg.secret.as_bytes();
-    if let Some(auth) = headers.get("authorization").ok().flatten() {
-        if let Some(t) = bearer(&auth).and_then(|b| session::token_from_bearer(secret, b)) {
-            return Some(t.to_string());
-        }
+    if let Some(b) = headers
+        .get("authorization")
+        .ok()
+        .flatten()
+        .as_deref()
+        .and_then(bearer)
+    {
+        return session::token_from_bearer(secret, b).map(str::to_string);
     }
     headers
         .get("cookie")

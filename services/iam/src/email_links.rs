@@ -7,11 +7,11 @@
 
 use crate::caller::current;
 use crate::config::IamConfig;
-use crate::handlers::{hash_password, id, invalid, with_cookie};
+use crate::handlers::{check_password, hash_password, id, invalid, with_cookie};
 use crate::twofactor::issue_session;
 use crate::twofactor::Gate;
 use crate::{mailer, query, store};
-use nno_auth::{password, session, validate};
+use nno_auth::{session, validate};
 use nno_core::urls::{encode, with_query};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
@@ -176,8 +176,7 @@ pub async fn reset(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
         .or_else(|| query::of(&req).get("token").map(str::to_string))
         .filter(|t| !t.is_empty() && t.len() <= 128)
         .ok_or_else(invalid_token)?;
-    password::check_policy(&body.new_password)
-        .map_err(|e| invalid("newPassword", &e.to_string()))?;
+    check_password(&body.new_password, "newPassword")?;
     let db = store::db(env)?;
     let now = now_ms();
     let user_id = store::take_verification(&db, &identifier("reset-password", &token), now)
@@ -464,7 +463,8 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
         None => {
             let new_id = id();
             let name = value.name.unwrap_or_default();
-            store::create_verified_user(&db, &new_id, &name, &value.email, None, now).await?;
+            store::create_passwordless_user(&db, &new_id, &name, &value.email, None, true, now)
+                .await?;
             let u = store::user_with_password(&db, &value.email)
                 .await?
                 .ok_or_else(ApiError::internal)?;

@@ -152,8 +152,18 @@ pub(crate) fn check_new_user(name: &str, email: &str, pw: &str) -> Result<String
     if !validate::email(&email) {
         return Err(invalid("email", "email is not a valid address"));
     }
-    password::check_policy(pw).map_err(|e| invalid("password", &e.to_string()))?;
+    check_password(pw, "password")?;
     Ok(email)
+}
+
+/// The password policy, refused with Better Auth's reason codes.
+pub(crate) fn check_password(pw: &str, field: &str) -> Result<(), ApiError> {
+    password::check_policy(pw).map_err(|e| {
+        invalid(field, &e.to_string()).with_reason(match e {
+            password::PolicyError::TooShort => "PASSWORD_TOO_SHORT",
+            password::PolicyError::TooLong => "PASSWORD_TOO_LONG",
+        })
+    })
 }
 
 pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
@@ -189,7 +199,8 @@ pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     if !created {
         return Err(
             ApiError::new(ErrorCode::Conflict, "a user with this email already exists")
-                .with_details(json!({ "field": "email" })),
+                .with_details(json!({ "field": "email" }))
+                .with_reason("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"),
         );
     }
     let user = store::user_with_password(&db, &email)
@@ -292,10 +303,17 @@ pub async fn revoke_session(mut req: Request, env: &Env, ctx: &RequestContext) -
     let body: crate::dto::RevokeSession = read_json(&mut req, DEFAULT_LIMIT).await?;
     let cfg = IamConfig::load(env)?;
     let me = required(&req, env, &cfg).await?;
-    let token = session::token_from_bearer(cfg.secret.as_bytes(), body.token.trim())
-        .ok_or_else(|| invalid("token", "token is not a session token"))?;
+    let given = body.token.trim();
+    if given.is_empty() || given.len() > 512 {
+        return Err(invalid("token", "token must be a session token or id"));
+    }
+    // A session token, or the handle list-sessions hands out in `token` (the session id:
+    // real tokens are never stored, so they cannot be listed).
+    let hash = session::token_from_bearer(cfg.secret.as_bytes(), given)
+        .map(session::token_hash)
+        .unwrap_or_default();
     // Only the caller's own sessions: another user's token is simply not found.
-    if !store::revoke_session(&store::db(env)?, &me.user.id, &session::token_hash(token)).await? {
+    if !store::revoke_session(&store::db(env)?, &me.user.id, &hash, given).await? {
         return Err(ApiError::not_found("session"));
     }
     Ok(respond::json(
@@ -324,8 +342,7 @@ pub async fn revoke_sessions(
 /// Changes the password and ends every other session of the user.
 pub async fn change_password(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: crate::dto::ChangePassword = read_json(&mut req, DEFAULT_LIMIT).await?;
-    password::check_policy(&body.new_password)
-        .map_err(|e| invalid("newPassword", &e.to_string()))?;
+    check_password(&body.new_password, "newPassword")?;
     let me = required(&req, env, &IamConfig::load(env)?).await?;
     let db = store::db(env)?;
     let row = store::user_with_password(&db, &me.user.email)
@@ -340,7 +357,8 @@ pub async fn change_password(mut req: Request, env: &Env, ctx: &RequestContext) 
         None => false,
     };
     if !current_ok {
-        return Err(invalid("currentPassword", "current password is incorrect"));
+        return Err(invalid("currentPassword", "current password is incorrect")
+            .with_reason("INVALID_PASSWORD"));
     }
     let hash = hash_password(&body.new_password).await?;
     store::update_password(&db, &row.id, &hash, now_ms()).await?;

@@ -103,7 +103,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
             access.require(scope)?;
         }
     }
-    if store::count_live_keys(&db, who.user_id()).await? >= MAX_KEYS_PER_USER {
+    if store::count_live_keys(&db, who.user_id(), now_ms()).await? >= MAX_KEYS_PER_USER {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             "the limit of 50 live API keys is reached; revoke one first",

@@ -43,11 +43,7 @@ async fn route(req: Request, env: Env, ctx: RequestContext) -> ApiResult {
     if let Some(rest) = path.strip_prefix("/api/auth/") {
         // Better Auth's clients read errors at the top level; NNO's read the envelope.
         return match auth_routes(req, &env, &ctx, rest).await {
-            Err(e) => Ok(respond::raw_json(
-                e.status(),
-                e.to_json_compat(&ctx.request_id),
-                &ctx.request_id,
-            )),
+            Err(e) => Ok(respond::error_compat(&e, &ctx.request_id)),
             ok => ok,
         };
     }

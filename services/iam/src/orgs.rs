@@ -627,7 +627,9 @@ pub async fn remove_member(mut req: Request, env: &Env, ctx: &RequestContext) ->
     if is_last_owner(&c.db, &target).await? {
         return Err(last_owner());
     }
-    store::remove_member(&c.db, &target).await?;
+    if !store::remove_member(&c.db, &target).await? {
+        return Err(last_owner());
+    }
     ok(&json!({ "member": target.to_json() }), ctx)
 }
 
@@ -665,14 +667,20 @@ pub async fn update_member_role(mut req: Request, env: &Env, ctx: &RequestContex
     if !admin && !may {
         return Err(forbidden());
     }
-    if role != "owner" && is_last_owner(&c.db, &target).await? {
-        return Err(err(
+    let sole_owner = || {
+        err(
             ErrorCode::BadRequest,
             "YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER",
             "the organization's only owner cannot be demoted",
-        ));
+        )
+    };
+    if role != "owner" && is_last_owner(&c.db, &target).await? {
+        return Err(sole_owner());
     }
-    store::set_member_role(&c.db, &target.id, &role).await?;
+    // The store checks again in the same statement, in case of a concurrent change.
+    if !store::set_member_role(&c.db, &target.id, &role).await? {
+        return Err(sole_owner());
+    }
     let mut v = target.to_json();
     v["role"] = json!(role);
     if let Some(o) = v.as_object_mut() {
@@ -696,7 +704,9 @@ pub async fn leave(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
     if is_last_owner(&c.db, &me).await? {
         return Err(last_owner());
     }
-    store::remove_member(&c.db, &me).await?;
+    if !store::remove_member(&c.db, &me).await? {
+        return Err(last_owner());
+    }
     ok(&me.to_json(), ctx)
 }
 

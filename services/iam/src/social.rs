@@ -195,23 +195,26 @@ pub async fn callback(
     let Some(state) = q.get("state").filter(|s| !s.is_empty() && s.len() <= 256) else {
         return fail(&cfg, None, "state_not_found", ctx);
     };
-    let db = store::db(env)?;
-    let now = now_ms();
-    let Some(saved) = store::take_verification(&db, &state_identifier(state), now)
-        .await?
-        .and_then(|v| serde_json::from_str::<State>(&v).ok())
-    else {
-        return fail(&cfg, None, "state_mismatch", ctx);
-    };
-    let on_error = saved.error.as_deref().or(saved.callback.as_deref());
-    // The state must come back to the browser that started the flow.
+    // The state must come back to the browser that started the flow; checked before
+    // the state is used up, so a stray request with someone's state cannot spend it.
     let cookie_state = req
         .headers()
         .get("cookie")
         .ok()
         .flatten()
         .and_then(|c| session::signed_cookie(cfg.secret.as_bytes(), &c, STATE_COOKIE));
-    if cookie_state.as_deref() != Some(state) || saved.provider != provider_id {
+    let from_here = cookie_state.as_deref() == Some(state);
+    let db = store::db(env)?;
+    let now = now_ms();
+    let saved = match from_here {
+        true => store::take_verification(&db, &state_identifier(state), now).await?,
+        false => store::peek_verification(&db, &state_identifier(state), now).await?,
+    };
+    let Some(saved) = saved.and_then(|v| serde_json::from_str::<State>(&v).ok()) else {
+        return fail(&cfg, None, "state_mismatch", ctx);
+    };
+    let on_error = saved.error.as_deref().or(saved.callback.as_deref());
+    if !from_here || saved.provider != provider_id {
         return fail(&cfg, on_error, "state_mismatch", ctx);
     }
     if let Some(e) = q.get("error") {
@@ -287,12 +290,15 @@ pub async fn callback(
                 None => {
                     let uid = id();
                     let name: String = profile.name.chars().take(100).collect();
-                    store::create_verified_user(
+                    // Unverified by the provider means unverified here too, so whoever
+                    // later proves the address claims the account (and this link goes).
+                    store::create_passwordless_user(
                         &db,
                         &uid,
                         name.trim(),
                         &email,
                         profile.image.as_deref(),
+                        profile.email_verified,
                         now,
                     )
                     .await?;

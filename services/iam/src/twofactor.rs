@@ -438,15 +438,18 @@ async fn check_factor(
     factor: &Factor,
 ) -> Result<(), ApiError> {
     let now = now_ms();
-    if store::two_factor(db, user_id)
+    if let Some(until) = store::two_factor(db, user_id)
         .await?
-        .is_some_and(|r| r.locked_until > now)
+        .map(|r| r.locked_until)
+        .filter(|until| *until > now)
     {
+        let retry_after = ((until - now) / 1000.0).ceil() as u64;
         return Err(err(
             ErrorCode::RateLimited,
             "ACCOUNT_TEMPORARILY_LOCKED",
             "too many wrong codes; two-factor verification is locked for 15 minutes",
-        ));
+        )
+        .with_details(json!({ "retryAfterSeconds": retry_after })));
     }
     let result = check_code(db, cfg, user_id, code, factor).await;
     match &result {

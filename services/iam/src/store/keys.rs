@@ -131,15 +131,16 @@ pub async fn revoke_key(db: &D1Database, id: &str, now: f64) -> Result<bool, Api
     Ok(changes(&r) > 0)
 }
 
-pub async fn count_live_keys(db: &D1Database, user_id: &str) -> Result<usize, ApiError> {
+pub async fn count_live_keys(db: &D1Database, user_id: &str, now: f64) -> Result<usize, ApiError> {
     #[derive(Deserialize)]
     struct N {
         n: f64,
     }
     let n: Option<N> = first(
         db,
-        "SELECT COUNT(*) AS n FROM apikey WHERE userId = ?1 AND revokedAt IS NULL",
-        &[user_id.into()],
+        "SELECT COUNT(*) AS n FROM apikey WHERE userId = ?1 AND revokedAt IS NULL
+           AND (expiresAt IS NULL OR expiresAt > ?2)",
+        &[user_id.into(), now.into()],
     )
     .await?;
     Ok(n.map(|n| n.n as usize).unwrap_or(0))

@@ -46,21 +46,30 @@ pub async fn mark_verified(
     .await
 }
 
-/// A user who signs up through a link or a provider: no password, e-mail verified.
-pub async fn create_verified_user(
+/// A user who signs up through a link or a provider: no password; e-mail verified when
+/// the link or the provider proved it.
+pub async fn create_passwordless_user(
     db: &D1Database,
     id: &str,
     name: &str,
     email: &str,
     image: Option<&str>,
+    verified: bool,
     now: f64,
 ) -> Result<bool, ApiError> {
     exec_changed(
         db,
         r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
-           VALUES (?1, ?2, ?3, 1, ?4, 'user', 0, ?5, ?5)
+           VALUES (?1, ?2, ?3, ?6, ?4, 'user', 0, ?5, ?5)
            ON CONFLICT (email) DO NOTHING"#,
-        &[id.into(), name.into(), email.into(), super::opt(image), now.into()],
+        &[
+            id.into(),
+            name.into(),
+            email.into(),
+            super::opt(image),
+            now.into(),
+            (verified as i32).into(),
+        ],
     )
     .await
 }

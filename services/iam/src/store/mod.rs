@@ -293,7 +293,8 @@ struct ListedSession {
     updated_at: f64,
 }
 
-/// A user's live sessions, newest first. Tokens are not stored, so none is returned.
+/// A user's live sessions, newest first. Tokens are not stored, so `token` holds the
+/// session id, which revoke-session accepts (it signs nobody in).
 pub async fn list_sessions(
     db: &D1Database,
     user_id: &str,
@@ -315,7 +316,7 @@ pub async fn list_sessions(
         .into_iter()
         .map(|r| {
             serde_json::json!({
-                "id": r.id, "userId": r.user_id, "expiresAt": iso(r.expires_at),
+                "id": r.id, "token": r.id, "userId": r.user_id, "expiresAt": iso(r.expires_at),
                 "ipAddress": r.ip_address, "userAgent": r.user_agent,
                 "activeOrganizationId": r.active_organization_id,
                 "createdAt": iso(r.created_at), "updatedAt": iso(r.updated_at),
@@ -324,14 +325,15 @@ pub async fn list_sessions(
         .collect())
 }
 
-/// Deletes the user's session with this token hash; false if there was none.
+/// Deletes the user's session with this token hash or this id; false if there was none.
 pub async fn revoke_session(
     db: &D1Database,
     user_id: &str,
     token_hash: &str,
+    id: &str,
 ) -> Result<bool, ApiError> {
-    let sql = "DELETE FROM session WHERE userId = ?1 AND token = ?2";
-    let r = exec(db, sql, &[user_id.into(), token_hash.into()]).await?;
+    let sql = "DELETE FROM session WHERE userId = ?1 AND (token = ?2 OR id = ?3)";
+    let r = exec(db, sql, &[user_id.into(), token_hash.into(), id.into()]).await?;
     Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 

@@ -255,39 +255,66 @@ pub async fn owner_count(db: &D1Database, org_id: &str) -> Result<usize, ApiErro
     Ok(n.map(|n| n.n as usize).unwrap_or(0))
 }
 
-pub async fn set_member_role(db: &D1Database, member_id: &str, role: &str) -> Result<(), ApiError> {
-    exec(
+/// The guard that keeps a tenant from losing its last owner, checked inside the same
+/// statement as the change (two owners demoting or removing each other at once cannot
+/// both pass a separate check). `member` is the row being changed.
+const NOT_LAST_OWNER: &str = "(member.role <> 'owner' OR (SELECT COUNT(*) FROM member AS o
+     WHERE o.organizationId = member.organizationId AND o.role = 'owner') > 1)";
+
+/// Sets a member's role; false (nothing changed) if that would demote the last owner.
+pub async fn set_member_role(
+    db: &D1Database,
+    member_id: &str,
+    role: &str,
+) -> Result<bool, ApiError> {
+    exec_changed(
         db,
-        "UPDATE member SET role = ?2 WHERE id = ?1",
+        &format!(
+            "UPDATE member SET role = ?2 WHERE id = ?1 AND (?2 = 'owner' OR {NOT_LAST_OWNER})"
+        ),
         &[member_id.into(), role.into()],
     )
     .await
-    .map(|_| ())
 }
 
 /// Removes a membership and everything that hung on it: the user's grants and API
-/// keys in that tenant, and the tenant as their sessions' active one. One transaction.
-pub async fn remove_member(db: &D1Database, m: &MemberRow) -> Result<(), ApiError> {
+/// keys in that tenant, and the tenant as their sessions' active one. One transaction;
+/// false (nothing changed) if the member is the tenant's last owner.
+pub async fn remove_member(db: &D1Database, m: &MemberRow) -> Result<bool, ApiError> {
     let p = [m.organization_id.as_str().into(), m.user_id.as_str().into()];
-    batch(
+    // The statements after the first run only if the membership is really gone.
+    let gone = "NOT EXISTS (SELECT 1 FROM member WHERE organizationId = ?1 AND userId = ?2)";
+    let results = batch(
         db,
         vec![
-            stmt(db, "DELETE FROM member WHERE organizationId = ?1 AND userId = ?2", &p)?,
             stmt(
                 db,
-                "DELETE FROM permission_grant WHERE organizationId = ?1 AND userId = ?2",
+                &format!(
+                    "DELETE FROM member WHERE organizationId = ?1 AND userId = ?2 AND {NOT_LAST_OWNER}"
+                ),
                 &p,
             )?,
-            stmt(db, "DELETE FROM apikey WHERE organizationId = ?1 AND userId = ?2", &p)?,
             stmt(
                 db,
-                "UPDATE session SET activeOrganizationId = NULL WHERE activeOrganizationId = ?1 AND userId = ?2",
+                &format!("DELETE FROM permission_grant WHERE organizationId = ?1 AND userId = ?2 AND {gone}"),
+                &p,
+            )?,
+            stmt(
+                db,
+                &format!("DELETE FROM apikey WHERE organizationId = ?1 AND userId = ?2 AND {gone}"),
+                &p,
+            )?,
+            stmt(
+                db,
+                &format!(
+                    "UPDATE session SET activeOrganizationId = NULL WHERE activeOrganizationId = ?1 AND userId = ?2 AND {gone}"
+                ),
                 &p,
             )?,
         ],
     )
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(results.first().map(changes).unwrap_or(0) > 0)
 }
 
 pub async fn set_active(
