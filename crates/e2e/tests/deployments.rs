@@ -17,20 +17,31 @@ fn client(
     body: Option<&Value>,
     token: Option<&str>,
 ) -> Reply {
+    signed_for("iam", path, method, path, identity, body, token)
+}
+
+/// A request to `path`, with a signature made for `service` and `signed_target`.
+fn signed_for(
+    service: &str,
+    signed_target: &str,
+    method: &str,
+    path: &str,
+    identity: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> Reply {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
     let request_id = format!("e2e-deploy-{now}");
-    let bare_path = path.split('?').next().unwrap();
-    let (id, sig) = nno_auth::caller::sign(
-        e2e::internal_key().as_bytes(),
-        identity,
-        &request_id,
+    let bound = nno_auth::caller::Bound {
+        request_id: &request_id,
+        service,
         method,
-        bare_path,
-        now,
-    );
+        target: signed_target,
+    };
+    let (id, sig) = nno_auth::caller::sign(e2e::internal_key().as_bytes(), identity, &bound, now);
     let bearer = token.map(|t| format!("Bearer {t}"));
     let mut headers = vec![
         ("x-request-id", request_id.as_str()),
@@ -117,4 +128,26 @@ fn users_sessions_and_tenants_stay_in_their_deployment() {
     let home = nno.get("/nno/session");
     assert_eq!(home.json()["platformId"], "k3m9p2xw7q");
     assert_eq!(home.json()["tenant"]["id"], org.as_str());
+}
+
+#[test]
+fn a_signature_is_good_for_one_service_path_and_query() {
+    let path = "/api/auth/organization/list?limit=5";
+    let ok = signed_for("iam", path, "GET", path, NONE_JSON, None, None);
+    // Signed right: the caller is accepted, and only the missing session is refused.
+    assert_eq!(ok.status, 401, "{}", ok.body);
+    assert!(!ok.body.contains("caller signature"), "{}", ok.body);
+    for (service, target) in [
+        ("registry", path),
+        ("iam", "/api/auth/organization/list"),
+        ("iam", "/api/auth/organization/list?limit=500"),
+    ] {
+        let r = signed_for(service, target, "GET", path, NONE_JSON, None, None);
+        assert_eq!(r.status, 401, "{service} {target}: {}", r.body);
+        assert!(
+            r.body.contains("caller signature is not valid"),
+            "{service} {target}: {}",
+            r.body
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::context::RequestContext;
 use crate::runtime::now_ms;
+pub use nno_auth::caller::Bound;
 use nno_auth::caller::{self, CallerError, IDENTITY_HEADER, SIGNATURE_HEADER};
 use nno_core::{ApiError, ErrorCode};
 use worker::{web_sys, Env, Headers};
@@ -18,13 +19,18 @@ pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<Stri
         ));
     };
     let get = |n: &str| headers.get(n).ok().flatten();
+    let target = target(&ctx.path, Some(ctx.query.as_str()));
+    let bound = Bound {
+        request_id: &ctx.request_id,
+        service: ctx.service.name(),
+        method: &ctx.method,
+        target: &target,
+    };
     caller::verify(
         key.as_bytes(),
         get(IDENTITY_HEADER).as_deref(),
         get(SIGNATURE_HEADER).as_deref(),
-        &ctx.request_id,
-        &ctx.method,
-        &ctx.path,
+        &bound,
         now_ms() as i64,
     )
     .map_err(|e| {
@@ -37,24 +43,18 @@ pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<Stri
     })
 }
 
+/// What a signature covers of the URL: the path, and the query string if there is one.
+pub fn target(path: &str, query: Option<&str>) -> String {
+    match query.filter(|q| !q.is_empty()) {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    }
+}
+
 /// Signs `identity_json` for a request to another service and sets both headers on
 /// it, replacing whatever identity headers were there.
-pub fn attach(
-    headers: &web_sys::Headers,
-    key: &str,
-    identity_json: &str,
-    request_id: &str,
-    method: &str,
-    path: &str,
-) {
-    let (id, sig) = caller::sign(
-        key.as_bytes(),
-        identity_json,
-        request_id,
-        method,
-        path,
-        now_ms() as i64,
-    );
+pub fn attach(headers: &web_sys::Headers, key: &str, identity_json: &str, bound: &Bound) {
+    let (id, sig) = caller::sign(key.as_bytes(), identity_json, bound, now_ms() as i64);
     let _ = headers.set(IDENTITY_HEADER, &id);
     let _ = headers.set(SIGNATURE_HEADER, &sig);
 }

@@ -51,8 +51,15 @@ impl ServiceClient {
         headers: Headers,
     ) -> Result<Response, ApiError> {
         if let Some((key, identity_json)) = identity {
-            let (rid, m) = (&ctx.request_id, method.as_ref());
-            crate::caller::attach(&headers.0, key, identity_json, rid, m, path);
+            // `path` (with any query) is signed as given: callers pass it in the form
+            // the URL parser leaves unchanged, which is what the service will see.
+            let bound = crate::caller::Bound {
+                request_id: &ctx.request_id,
+                service: self.service.name(),
+                method: method.as_ref(),
+                target: path,
+            };
+            crate::caller::attach(&headers.0, key, identity_json, &bound);
         }
         ctx.propagate(&headers.0);
         let mut init = RequestInit::new();

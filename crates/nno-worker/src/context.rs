@@ -15,6 +15,8 @@ pub struct RequestContext {
     pub trace: TraceParent,
     pub method: String,
     pub path: String,
+    /// The query string without its `?` (empty when there is none).
+    pub query: String,
     pub started_ms: f64,
     /// The identity the calling service vouched for (JSON), once verified.
     pub identity: Option<String>,
@@ -34,12 +36,14 @@ impl RequestContext {
         let incoming_id = headers.get(request_id::HEADER).ok().flatten();
         let incoming_trace = headers.get(nno_core::trace::HEADER).ok().flatten();
         let url = req.url();
+        let (path, query) = split_url(&url);
         RequestContext {
             service,
             request_id: request_id::choose(incoming_id.as_deref(), random_array::<16>),
             trace: TraceParent::continue_or_start(incoming_trace.as_deref(), random_array()),
             method: req.method(),
-            path: split_url(&url).0.to_string(),
+            path: path.to_string(),
+            query: query.unwrap_or("").to_string(),
             started_ms: now_ms(),
             identity: None,
             runtime: None,

@@ -98,7 +98,7 @@ pub async fn authenticate(
     // A session writing to IAM's auth endpoints may be changing itself (sign-out,
     // set-active, password): it is looked up afresh, and its cached identity dropped.
     let cache_key = session_cache::key(authorization, cookie);
-    let changes_itself = ctx.method != "GET" && ctx.path.starts_with("/api/v1/iam/auth/");
+    let changes_itself = changes_itself(ctx);
     let now = nno_worker::runtime::now_ms();
     let cached = match (&cache_key, changes_itself) {
         (Some(k), true) => {
@@ -133,6 +133,24 @@ pub async fn authenticate(
             ErrorCode::Unauthorized,
             "invalid or expired credentials",
         ))),
+    }
+}
+
+/// Whether the request may change its own session (a write to IAM's auth endpoints).
+pub fn changes_itself(ctx: &RequestContext) -> bool {
+    ctx.method != "GET" && ctx.path.starts_with("/api/v1/iam/auth/")
+}
+
+/// The session cache entry a request that changes its own session must drop once IAM
+/// has answered it.
+pub fn session_to_forget(headers: &web_sys::Headers, ctx: &RequestContext) -> Option<String> {
+    if !changes_itself(ctx) {
+        return None;
+    }
+    let authorization = headers.get("authorization").ok().flatten();
+    match authorization.as_deref().and_then(bearer) {
+        Some(_) => session_cache::key(authorization.as_deref(), None),
+        None => session_cache::key(None, headers.get("cookie").ok().flatten().as_deref()),
     }
 }
 

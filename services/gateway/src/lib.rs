@@ -117,7 +117,11 @@ async fn route(
     match routing::resolve(&ctx.path) {
         Some(resolved) => {
             let service = resolved.route.service;
+            let forget = auth::session_to_forget(&req.headers(), ctx);
             let out = proxy::forward(req, env, ctx, &resolved, &identity, config).await;
+            if let Some(k) = forget {
+                session_cache::forget(&k);
+            }
             (out, Some(service))
         }
         None => {

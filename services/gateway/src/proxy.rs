@@ -62,17 +62,20 @@ pub async fn forward(
             format!("{} is not configured on the gateway", caller::SECRET),
         );
     };
-    caller::attach(
-        &headers,
-        key,
-        identity.json(),
-        &ctx.request_id,
-        &ctx.method,
-        &resolved.upstream_path,
-    );
+    let target = caller::target(&resolved.upstream_path, query);
+    let bound = caller::Bound {
+        request_id: &ctx.request_id,
+        service: service.name(),
+        method: &ctx.method,
+        target: &target,
+    };
+    caller::attach(&headers, key, identity.json(), &bound);
     match identity {
+        // The service key never leaves the gateway, and no cookie rides along to be
+        // acted on under the service's identity.
         Identity::Service => {
             let _ = headers.delete("authorization");
+            let _ = headers.delete("cookie");
         }
         // The credential that authenticated is the only one that goes on: a bearer
         // token wins over a cookie here, so a cookie riding along must not be what the
