@@ -3,10 +3,13 @@
 //! (`nno_core::ratelimit`). All requests for one key meet in one object, wherever they
 //! entered, so the count is exact.
 //!
-//! The counter is kept in the object's storage as well as in memory: an object that the
-//! runtime evicts while idle (after a minute or two) would otherwise forget its window,
-//! and a guesser who pauses between bursts would get a fresh budget each time. An alarm
-//! at the end of each window deletes the stored counter, so idle keys cost no storage.
+//! A counter whose window is longer than a minute (the bad-key budget, a key's own
+//! long windows) is kept in the object's storage as well as in memory: the runtime
+//! evicts an object after 70 to 140 s without requests, and a guesser who paused that
+//! long would otherwise find a fresh budget. Shorter windows stay in memory only: no
+//! object is evicted before such a window is over, and the per-user and per-IP checks
+//! on every request then cost no storage write. An alarm at the end of each stored
+//! window deletes it, so idle keys cost no storage.
 
 use nno_core::ratelimit::{Decision, Rule, Window};
 use nno_core::{ApiError, ErrorCode};
@@ -16,6 +19,12 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 pub const BINDING: &str = "RATE_LIMITER";
 /// The storage key of the counter: `[windowStartMs, count]`.
 const STORED: &str = "window";
+/// Windows up to this long are over before an idle object can be evicted.
+const MEMORY_ONLY_MAX_MS: u64 = 60_000;
+
+fn stored(rule: &Rule) -> bool {
+    rule.window_ms > MEMORY_ONLY_MAX_MS
+}
 
 #[durable_object]
 pub struct RateLimiter {
@@ -25,9 +34,12 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    async fn load(&self) -> Window {
+    async fn load(&self, rule: &Rule) -> Window {
         if let Some(w) = self.window.get() {
             return w;
+        }
+        if !stored(rule) {
+            return Window::default();
         }
         // Numbers, not u64s: they cross into JS and back as plain doubles.
         let stored: Option<[f64; 2]> = self.state.storage().get(STORED).await.ok().flatten();
@@ -43,7 +55,7 @@ impl RateLimiter {
 
     async fn save(&self, before: Window, after: Window, rule: &Rule) -> Result<()> {
         self.window.set(Some(after));
-        if after == before {
+        if after == before || !stored(rule) {
             return Ok(());
         }
         let storage = self.state.storage();
@@ -92,7 +104,7 @@ impl DurableObject for RateLimiter {
             window_ms,
         };
         let now = worker::Date::now().as_millis();
-        let before = self.load().await;
+        let before = self.load(&rule).await;
         let d = if param("peek") == Some(1) {
             before.peek(&rule, now)
         } else {
