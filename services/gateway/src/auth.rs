@@ -147,11 +147,8 @@ pub fn session_to_forget(headers: &web_sys::Headers, ctx: &RequestContext) -> Op
     if !changes_itself(ctx) {
         return None;
     }
-    let authorization = headers.get("authorization").ok().flatten();
-    match authorization.as_deref().and_then(bearer) {
-        Some(_) => session_cache::key(authorization.as_deref(), None),
-        None => session_cache::key(None, headers.get("cookie").ok().flatten().as_deref()),
-    }
+    let get = |name: &str| headers.get(name).ok().flatten();
+    session_cache::key(get("authorization").as_deref(), get("cookie").as_deref())
 }
 
 fn internal_key(config: &GatewayConfig) -> Result<&str, ApiError> {

@@ -6,7 +6,8 @@
 //! `TTL_MS`. Anything the session itself changes through this gateway (a write to
 //! `/api/v1/iam/auth/*`: sign-out, set-active, password change …) drops its entry
 //! before the write is forwarded and again once IAM has answered (a lookup made by a
-//! parallel request while the write was under way cannot outlive it). API keys are never cached: their revocation is immediate.
+//! parallel request while the write was under way cannot outlive it). API keys are
+//! never cached: their revocation is immediate.
 
 use crate::auth::Identity;
 use std::cell::RefCell;
@@ -19,14 +20,14 @@ thread_local! {
     static CACHE: RefCell<HashMap<String, (f64, Identity)>> = RefCell::new(HashMap::new());
 }
 
-/// The session a request names, as the cache key: the token part of the bearer or of
-/// the session cookie (before the signature), so the same session spelled as a cookie,
+/// The session a request names, as the cache key: the token part of the bearer token
+/// if `authorization` holds one (a bearer wins, as everywhere), else of the session
+/// cookie (before the signature), so the same session spelled as a cookie,
 /// a `__Secure-` cookie or a bearer token is one entry, and signing out with one
 /// spelling forgets them all. Knowing the token is all it takes to use it as a bearer
 /// anyway, so a hit without the signature checked gives nobody more than they have.
 pub fn key(authorization: Option<&str>, cookie: Option<&str>) -> Option<String> {
-    if let Some(a) = authorization {
-        let b = nno_core::access::bearer(a)?;
+    if let Some(b) = authorization.and_then(nno_core::access::bearer) {
         return token_key(b);
     }
     let name = nno_auth::session::COOKIE_NAME;

@@ -588,11 +588,6 @@ fn last_owner() -> ApiError {
     )
 }
 
-/// Whether removing or demoting `target` would leave the tenant without an owner.
-async fn is_last_owner(db: &D1Database, target: &MemberRow) -> Result<bool, ApiError> {
-    Ok(target.role == "owner" && store::owner_count(db, &target.organization_id).await? <= 1)
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RemoveMember {
@@ -624,9 +619,7 @@ pub async fn remove_member(mut req: Request, env: &Env, ctx: &RequestContext) ->
             ));
         }
     }
-    if is_last_owner(&c.db, &target).await? {
-        return Err(last_owner());
-    }
+    // The store refuses to remove the last owner, in the removing statement itself.
     if !store::remove_member(&c.db, &target).await? {
         return Err(last_owner());
     }
@@ -667,19 +660,13 @@ pub async fn update_member_role(mut req: Request, env: &Env, ctx: &RequestContex
     if !admin && !may {
         return Err(forbidden());
     }
-    let sole_owner = || {
-        err(
+    // The store refuses to demote the last owner, in the updating statement itself.
+    if !store::set_member_role(&c.db, &target.id, &role).await? {
+        return Err(err(
             ErrorCode::BadRequest,
             "YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER",
             "the organization's only owner cannot be demoted",
-        )
-    };
-    if role != "owner" && is_last_owner(&c.db, &target).await? {
-        return Err(sole_owner());
-    }
-    // The store checks again in the same statement, in case of a concurrent change.
-    if !store::set_member_role(&c.db, &target.id, &role).await? {
-        return Err(sole_owner());
+        ));
     }
     let mut v = target.to_json();
     v["role"] = json!(role);
@@ -701,9 +688,6 @@ pub async fn leave(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
     let me = store::member_of(&c.db, &body.organization_id, &c.me.user.id)
         .await?
         .ok_or_else(member_not_found)?;
-    if is_last_owner(&c.db, &me).await? {
-        return Err(last_owner());
-    }
     if !store::remove_member(&c.db, &me).await? {
         return Err(last_owner());
     }

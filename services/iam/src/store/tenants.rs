@@ -241,20 +241,6 @@ pub async fn members(db: &D1Database, org_id: &str) -> Result<Vec<MemberRow>, Ap
     all(db, &sql, &[org_id.into()]).await
 }
 
-pub async fn owner_count(db: &D1Database, org_id: &str) -> Result<usize, ApiError> {
-    #[derive(Deserialize)]
-    struct N {
-        n: f64,
-    }
-    let n: Option<N> = first(
-        db,
-        "SELECT COUNT(*) AS n FROM member WHERE organizationId = ?1 AND role = 'owner'",
-        &[org_id.into()],
-    )
-    .await?;
-    Ok(n.map(|n| n.n as usize).unwrap_or(0))
-}
-
 /// The guard that keeps a tenant from losing its last owner, checked inside the same
 /// statement as the change (two owners demoting or removing each other at once cannot
 /// both pass a separate check). `member` is the row being changed.
