@@ -110,6 +110,11 @@ pub struct ApiError {
     /// A finer, endpoint-specific reason (Better Auth's codes such as
     /// `INVALID_EMAIL_OR_PASSWORD`), shown by `to_json_compat`.
     pub reason: Option<&'static str>,
+    /// What went wrong underneath (a D1 message, a timeout): written into the
+    /// request's log line, never sent to the client.
+    pub cause: Option<Box<str>>,
+    /// Headers the answer must carry (`Allow`, `WWW-Authenticate`, `Retry-After`, …).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
@@ -119,7 +124,43 @@ impl ApiError {
             message: message.into(),
             details: Value::Null,
             reason: None,
+            cause: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Records the underlying cause for the log line.
+    pub fn with_cause(mut self, cause: impl fmt::Display) -> Self {
+        self.cause = Some(cause.to_string().into_boxed_str());
+        self
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// `Retry-After` in seconds, in the header and in `details.retryAfterSeconds`
+    /// (merged into existing object details).
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        match &mut self.details {
+            Value::Object(map) => {
+                map.insert("retryAfterSeconds".into(), seconds.into());
+            }
+            other => *other = serde_json::json!({ "retryAfterSeconds": seconds }),
+        }
+        self.with_header("retry-after", seconds.to_string())
+    }
+
+    /// 405 for `method` at `path`, with the `Allow` header.
+    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
+        ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed on {path}; allowed: {allow}"),
+        )
+        .with_details(serde_json::json!({ "method": method, "path": path, "allow": allow }))
+        .with_header("allow", allow)
     }
 
     pub fn with_reason(mut self, reason: &'static str) -> Self {
@@ -154,7 +195,8 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        // Never leak internals: the log line carries the cause, the client a request id.
+        // Never leak internals: the client gets a request id, and `with_cause` puts
+        // the reason into that request's log line.
         ApiError::new(ErrorCode::Internal, "internal error")
     }
 
@@ -229,6 +271,29 @@ mod tests {
         let plain = ApiError::not_found("x");
         let v: Value = serde_json::from_str(&plain.to_json_compat("r")).unwrap();
         assert_eq!(v["code"], "NOT_FOUND");
+    }
+
+    #[test]
+    fn cause_and_headers_stay_out_of_the_body() {
+        let err = ApiError::internal()
+            .with_cause("D1_ERROR: no such table")
+            .with_header("x-a", "1");
+        let body = err.to_json("r");
+        assert!(!body.contains("no such table"));
+        assert_eq!(err.cause.as_deref(), Some("D1_ERROR: no such table"));
+        assert_eq!(err.headers, vec![("x-a", "1".to_string())]);
+        let limited = ApiError::new(ErrorCode::RateLimited, "slow down")
+            .with_details(json!({"rule": "x"}))
+            .with_retry_after(7);
+        assert_eq!(
+            limited.details,
+            json!({"rule": "x", "retryAfterSeconds": 7})
+        );
+        assert!(limited.headers.contains(&("retry-after", "7".to_string())));
+        let m = ApiError::method_not_allowed("BREW", "/p", "GET, POST");
+        assert_eq!(m.status(), 405);
+        assert!(m.headers.contains(&("allow", "GET, POST".to_string())));
+        assert!(m.message.contains("allowed: GET, POST"));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! runtime, tests use fixed bytes.
 
 pub mod access;
+pub mod api;
+pub mod contracts;
 pub mod cors;
 pub mod encoding;
 pub mod environment;

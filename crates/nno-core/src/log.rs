@@ -15,6 +15,8 @@ pub struct RequestLog<'a> {
     pub duration_ms: f64,
     /// The upstream service a gateway request went to, if any.
     pub upstream: Option<&'a str>,
+    /// Why an error happened (`ApiError::cause`): for operators, never the client.
+    pub cause: Option<&'a str>,
 }
 
 impl RequestLog<'_> {
@@ -47,6 +49,9 @@ impl RequestLog<'_> {
         let _ = write!(s, ",\"durationMs\":{d}");
         if let Some(u) = self.upstream {
             field(&mut s, "upstream", u);
+        }
+        if let Some(c) = self.cause {
+            field(&mut s, "cause", c);
         }
         s.push('}');
         s
@@ -107,6 +112,7 @@ mod tests {
             status,
             duration_ms: 1.5,
             upstream,
+            cause: (status >= 500).then_some("D1_ERROR: disk full"),
         };
         serde_json::from_str(&l.to_json()).expect("valid JSON")
     }
@@ -126,6 +132,8 @@ mod tests {
         assert_eq!(line("/", 404, None)["level"], "warn");
         assert_eq!(line("/", 503, None)["level"], "error");
         assert!(line("/", 503, None).get("upstream").is_none());
+        assert_eq!(line("/", 503, None)["cause"], "D1_ERROR: disk full");
+        assert!(line("/", 404, None).get("cause").is_none());
     }
 
     #[test]
@@ -153,6 +161,7 @@ mod tests {
             status: 200,
             duration_ms: f64::NAN,
             upstream: None,
+            cause: None,
         };
         assert!(!l.to_json().contains('\n'));
         let v: Value = serde_json::from_str(&l.to_json()).unwrap();

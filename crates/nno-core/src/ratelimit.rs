@@ -39,43 +39,20 @@ pub const BAD_KEY: Rule = Rule {
     window_ms: 300_000,
 };
 
+impl Rule {
+    /// Whether this rule allows fewer requests per unit of time than `other`.
+    pub fn stricter_than(&self, other: &Rule) -> bool {
+        (self.limit as u128) * (other.window_ms as u128)
+            < (other.limit as u128) * (self.window_ms as u128)
+    }
+}
+
 /// A key's own limit, as set when it was created.
 pub fn key_rule(limit: u32, window_ms: u64) -> Rule {
     Rule {
         name: "key",
         limit,
         window_ms,
-    }
-}
-
-const STRICT_PATHS: [&str; 7] = [
-    "/api/v1/iam/auth/sign-in/email",
-    "/api/v1/iam/auth/sign-up/email",
-    "/api/v1/iam/auth/two-factor/verify-totp",
-    "/api/v1/iam/auth/two-factor/verify-backup-code",
-    "/api/v1/iam/auth/change-password",
-    "/api/v1/iam/auth/reset-password",
-    "/api/v1/iam/auth/two-factor/enable",
-];
-
-const AUTH_PATHS: [&str; 7] = [
-    "/api/v1/iam/auth/sign-in/magic-link",
-    "/api/v1/iam/auth/magic-link/verify",
-    "/api/v1/iam/auth/request-password-reset",
-    "/api/v1/iam/auth/forget-password",
-    "/api/v1/iam/auth/verify-email",
-    "/api/v1/iam/auth/sign-in/social",
-    "/api/v1/iam/auth/send-verification-email",
-];
-
-/// The per-IP rule for an authentication endpoint, if `path` is one.
-pub fn ip_rule(path: &str) -> Option<Rule> {
-    if STRICT_PATHS.contains(&path) {
-        Some(AUTH_STRICT)
-    } else if AUTH_PATHS.contains(&path) {
-        Some(AUTH)
-    } else {
-        None
     }
 }
 
@@ -194,16 +171,5 @@ mod tests {
         assert_eq!(h[0], ("retry-after", "8".to_string()));
         assert_eq!(h[1].1, "limit=3, remaining=0, reset=8");
         assert_eq!(h[2].1, "3;w=10");
-    }
-
-    #[test]
-    fn rules_by_path() {
-        assert_eq!(ip_rule("/api/v1/iam/auth/sign-in/email"), Some(AUTH_STRICT));
-        assert_eq!(
-            ip_rule("/api/v1/iam/auth/request-password-reset"),
-            Some(AUTH)
-        );
-        assert_eq!(ip_rule("/api/v1/iam/auth/get-session"), None);
-        assert_eq!(ip_rule("/api/v1/platforms"), None);
     }
 }

@@ -2,7 +2,10 @@
 //! and trace context so one request can be followed across every hop.
 
 use crate::context::RequestContext;
+use nno_core::error::Envelope;
 use nno_core::{ApiError, ErrorCode, Service};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use worker::{Env, Fetcher, Headers, Method, Request, RequestInit, Response};
 
 pub struct ServiceClient {
@@ -82,5 +85,46 @@ impl ServiceClient {
                 serde_json::json!({ "service": self.service.name(), "cause": e.to_string() }),
             )
         })
+    }
+
+    /// A typed call: `body` as JSON, the answer parsed as `Resp` (a contract type of
+    /// `nno_core::contracts`). A non-2xx answer is the upstream's own error (its code,
+    /// so a 401 stays a 401); an answer that does not parse is 502 `UPSTREAM_ERROR`,
+    /// never a half-read value.
+    pub async fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        ctx: &RequestContext,
+        method: Method,
+        path: &str,
+        body: Option<&Req>,
+        identity: Option<(&str, &str)>,
+        headers: Headers,
+    ) -> Result<Resp, ApiError> {
+        let json = match body {
+            Some(b) => Some(serde_json::to_string(b).map_err(|e| {
+                ApiError::internal().with_cause(format!("encoding a {} request: {e}", self.service))
+            })?),
+            None => None,
+        };
+        let mut resp = self
+            .send_as(ctx, method, path, json, identity, headers)
+            .await?;
+        let status = resp.status_code();
+        let text = resp.text().await.unwrap_or_default();
+        let unreadable = |e: serde_json::Error| {
+            ApiError::new(
+                ErrorCode::UpstreamError,
+                format!("the {} service sent an unreadable answer", self.service),
+            )
+            .with_details(serde_json::json!({ "service": self.service.name(), "status": status }))
+            .with_cause(format!("{} {path}: {e}", self.service))
+        };
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text).map_err(unreadable);
+        }
+        let envelope: Envelope = serde_json::from_str(&text).map_err(unreadable)?;
+        Err(ApiError::new(envelope.error.code, envelope.error.message)
+            .with_details(envelope.error.details)
+            .with_cause(format!("{} answered {status}", self.service)))
     }
 }

@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod context;
 pub mod crypto;
+pub mod d1;
 pub mod health;
 pub mod log;
 pub mod outbound;
@@ -16,7 +17,7 @@ pub mod serve;
 
 pub use context::RequestContext;
 pub use nno_core::{ApiError, ErrorCode};
-pub use serve::{no_routes, route_not_found, serve, Probe, ServiceSpec};
+pub use serve::{method_not_allowed, no_routes, route_not_found, serve, Probe, ServiceSpec};
 
 /// What handlers return: a response, or an error that becomes the JSON envelope.
 pub type ApiResult<T = worker::Response> = Result<T, ApiError>;

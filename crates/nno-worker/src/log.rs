@@ -6,7 +6,14 @@ use nno_core::log::RequestLog;
 use serde_json::{json, Value};
 
 /// Writes the line every request ends with.
-pub fn request(ctx: &RequestContext, env: &str, status: u16, upstream: Option<&str>) {
+/// `cause` is an error's underlying reason (`ApiError::cause`), for operators only.
+pub fn request(
+    ctx: &RequestContext,
+    env: &str,
+    status: u16,
+    upstream: Option<&str>,
+    cause: Option<&str>,
+) {
     let line = RequestLog {
         service: ctx.service.name(),
         env,
@@ -18,6 +25,7 @@ pub fn request(ctx: &RequestContext, env: &str, status: u16, upstream: Option<&s
         status,
         duration_ms: ctx.elapsed_ms(),
         upstream,
+        cause,
     };
     let text = line.to_json();
     match line.level() {

@@ -12,9 +12,9 @@ pub fn json<T: Serialize>(status: u16, body: &T, request_id: &str) -> Response {
     }
 }
 
-/// The error envelope for `err`.
+/// The error envelope for `err`, with the headers it carries.
 pub fn error(err: &ApiError, request_id: &str) -> Response {
-    with_retry_after(
+    with_headers(
         err,
         raw_json(err.status(), err.to_json(request_id), request_id),
     )
@@ -22,17 +22,15 @@ pub fn error(err: &ApiError, request_id: &str) -> Response {
 
 /// The envelope plus Better Auth's top-level `code`/`message` (IAM's `/api/auth/*`).
 pub fn error_compat(err: &ApiError, request_id: &str) -> Response {
-    with_retry_after(
+    with_headers(
         err,
         raw_json(err.status(), err.to_json_compat(request_id), request_id),
     )
 }
 
-/// A refusal that says when to come back (`details.retryAfterSeconds`) also says so in
-/// `Retry-After`, where HTTP clients look for it.
-fn with_retry_after(err: &ApiError, mut r: Response) -> Response {
-    if let Some(s) = err.details["retryAfterSeconds"].as_u64() {
-        let _ = r.headers_mut().set("retry-after", &s.to_string());
+fn with_headers(err: &ApiError, mut r: Response) -> Response {
+    for (name, value) in &err.headers {
+        let _ = r.headers_mut().set(name, value);
     }
     r
 }

@@ -53,12 +53,21 @@ where
             Err(e) => Err(e),
         },
     };
-    let mut response = result.unwrap_or_else(|err| respond::error(&err, &ctx.request_id));
+    let (mut response, cause) = match result {
+        Ok(r) => (r, None),
+        Err(err) => (respond::error(&err, &ctx.request_id), err.cause),
+    };
     // W3C `traceresponse`: this hop's span, so callers can see the trace continued.
     let _ = response
         .headers_mut()
         .set(nno_core::trace::RESPONSE_HEADER, &ctx.trace.header_value());
-    log::request(&ctx, environment.as_str(), response.status_code(), None);
+    log::request(
+        &ctx,
+        environment.as_str(),
+        response.status_code(),
+        None,
+        cause.as_deref(),
+    );
     Ok(response)
 }
 
@@ -87,6 +96,11 @@ async fn health_response(
 /// (and the end-to-end suite) what the gateway rewrote the path to.
 pub async fn no_routes(req: Request, _env: Env, ctx: RequestContext) -> ApiResult {
     Err(route_not_found(&req, &ctx))
+}
+
+/// The 405 for a path the table serves with other methods.
+pub fn method_not_allowed(ctx: &RequestContext, allow: &[nno_core::api::Method]) -> ApiError {
+    ApiError::method_not_allowed(&ctx.method, &ctx.path, &nno_core::api::allow_header(allow))
 }
 
 /// The 404 for a path a service does not serve, with what it received.

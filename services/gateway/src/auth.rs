@@ -1,23 +1,23 @@
 //! Who is calling: the service key (`Authorization: Bearer <AUTH_API_KEY>`, compared in
 //! constant time), a user session (the session cookie, or a bearer token that is not
 //! the service key, validated by IAM through its binding), or nobody, which only the
-//! public paths (`nno_core::access::is_public`) accept; or an API key (`nno_…` as a
+//! public paths (`nno_core::api::policy`) accept; or an API key (`nno_…` as a
 //! bearer token), verified by IAM on every request so that revocation is immediate.
 //! Keys of the wrong shape are refused without any lookup, and an IP that keeps
 //! presenting unknown keys is throttled before its next key reaches IAM.
 
 use crate::config::GatewayConfig;
-use crate::limiter::{self, Refusal};
+use crate::limiter;
 use crate::session_cache;
 use nno_auth::apikey;
 use nno_auth::ct::secrets_equal;
-use nno_core::access::{bearer, is_public};
+use nno_core::access::bearer;
+use nno_core::contracts::{KeyVerifyAnswer, KeyVerifyRequest, SessionAnswer};
 use nno_core::identity;
 use nno_core::ratelimit::{self, Rule};
 use nno_core::{ApiError, ErrorCode, Service};
 use nno_worker::client::ServiceClient;
 use nno_worker::RequestContext;
-use serde_json::{json, Value};
 use worker::{web_sys, Env, Headers, Method};
 
 /// The identity of the gateway's own calls to IAM (session and key checks): never one a
@@ -52,17 +52,14 @@ impl Identity {
     }
 }
 
-fn refused(e: ApiError) -> Refusal {
-    (e, Vec::new())
-}
-
 pub async fn authenticate(
     headers: &web_sys::Headers,
     env: &Env,
     ctx: &RequestContext,
     config: &GatewayConfig,
     ip: &str,
-) -> Result<Identity, Refusal> {
+    public: bool,
+) -> Result<Identity, ApiError> {
     let authorization = headers.get("authorization").ok().flatten();
     let token = authorization.as_deref().and_then(bearer);
     if let (Some(t), Some(key)) = (token, config.auth_api_key.as_deref()) {
@@ -78,15 +75,13 @@ pub async fn authenticate(
         .ok()
         .flatten()
         .filter(|c| c.contains(nno_auth::session::COOKIE_NAME));
-    let public = is_public(&ctx.path);
     if token.is_none() && cookie.is_none() {
         return if public {
             Ok(Identity::Anonymous)
         } else {
-            Err(refused(ApiError::new(
-                ErrorCode::Unauthorized,
+            Err(unauthorized(
                 "authentication required: send a session or Authorization: Bearer <token>",
-            )))
+            ))
         };
     }
     // A bearer token wins over a cookie; only a cookie-borne session is exposed to
@@ -111,9 +106,7 @@ pub async fn authenticate(
     let found = match cached {
         Some(identity) => Some(identity),
         None => {
-            let fresh = session(authorization, cookie, env, ctx, config)
-                .await
-                .map_err(refused)?;
+            let fresh = session(authorization, cookie, env, ctx, config).await?;
             if let (Some(k), Some(identity), false) = (cache_key, &fresh, changes_itself) {
                 session_cache::put(k, identity.clone(), now);
             }
@@ -123,17 +116,19 @@ pub async fn authenticate(
     match found {
         Some(identity) => {
             if cookie.is_some() {
-                check_origin(headers, &ctx.method, config).map_err(refused)?;
+                check_origin(headers, &ctx.method, config)?;
             }
             Ok(identity)
         }
         // A stale or foreign token must not stop anyone from signing in.
         None if public => Ok(Identity::Anonymous),
-        None => Err(refused(ApiError::new(
-            ErrorCode::Unauthorized,
-            "invalid or expired credentials",
-        ))),
+        None => Err(unauthorized("invalid or expired credentials")),
     }
+}
+
+/// 401 with the challenge that names the scheme to use.
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthorized, message).with_header("www-authenticate", "Bearer")
 }
 
 /// Whether the request may change its own session (a write to IAM's auth endpoints).
@@ -167,77 +162,45 @@ async fn api_key(
     ctx: &RequestContext,
     config: &GatewayConfig,
     ip: &str,
-) -> Result<Identity, Refusal> {
-    let invalid = || {
-        refused(ApiError::new(
-            ErrorCode::Unauthorized,
-            "invalid, expired or revoked API key",
-        ))
-    };
+) -> Result<Identity, ApiError> {
+    let invalid = || unauthorized("invalid, expired or revoked API key");
     if !apikey::looks_like_key(key) {
         return Err(invalid());
     }
     let bad_key = format!("ip:{ip}");
     limiter::peek(env, &ratelimit::BAD_KEY, &bad_key).await?;
-    let iam = ServiceClient::new(env, Service::Iam).map_err(refused)?;
-    let body = json!({ "key": key }).to_string();
-    let mut resp = iam
-        .send_as(
+    let iam = ServiceClient::new(env, Service::Iam)?;
+    let asked = iam
+        .call::<_, KeyVerifyAnswer>(
             ctx,
             Method::Post,
             "/api/nno/apikey/verify",
-            Some(body),
-            Some((internal_key(config).map_err(refused)?, INTERNAL)),
+            Some(&KeyVerifyRequest { key: key.into() }),
+            Some((internal_key(config)?, INTERNAL)),
             Headers::new(),
         )
-        .await
-        .map_err(refused)?;
-    match resp.status_code() {
-        200 => {}
-        401 => {
+        .await;
+    let answer = match asked {
+        Ok(a) => a,
+        Err(e) if e.code == ErrorCode::Unauthorized => {
             // Count the failure; the next attempt from this IP may be refused before it
             // costs a lookup.
             let _ = limiter::check(env, &ratelimit::BAD_KEY, &bad_key).await;
             return Err(invalid());
         }
-        status => {
-            return Err(refused(ApiError::new(
+        Err(e) if e.code == ErrorCode::UpstreamError => return Err(e),
+        Err(e) => {
+            return Err(ApiError::new(
                 ErrorCode::UpstreamUnavailable,
-                format!("API key check failed (IAM answered {status})"),
-            )))
+                format!("API key check failed (IAM answered {})", e.status()),
+            )
+            .with_cause(e.message))
         }
-    }
-    let v: Value = resp.json().await.map_err(|_| {
-        refused(ApiError::new(
-            ErrorCode::UpstreamError,
-            "IAM sent an unreadable key identity",
-        ))
-    })?;
-    let key_id = v["keyId"].as_str().unwrap_or_default().to_string();
-    let limit = ratelimit::key_rule(
-        v["rateLimit"]["max"]
-            .as_u64()
-            .unwrap_or(0)
-            .min(u32::MAX as u64) as u32,
-        v["rateLimit"]["windowMs"].as_u64().unwrap_or(60_000),
-    );
-    let forwarded = identity::Identity::Apikey {
-        platform_id: v["platformId"].as_str().map(str::to_string),
-        key_id: key_id.clone(),
-        user_id: v["userId"].as_str().unwrap_or_default().to_string(),
-        org_id: v["orgId"].as_str().map(str::to_string),
-        permissions: v["permissions"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
     };
+    let limit = ratelimit::key_rule(answer.rate_limit.max, answer.rate_limit.window_ms);
     Ok(Identity::Key {
-        key_id,
-        json: forwarded.to_json(),
+        json: answer.identity().to_json(),
+        key_id: answer.key_id,
         limit,
     })
 }
@@ -279,8 +242,8 @@ async fn session(
         let _ = headers.set("cookie", c);
     }
     let iam = ServiceClient::new(env, Service::Iam)?;
-    let mut resp = iam
-        .send_as(
+    let asked = iam
+        .call::<(), SessionAnswer>(
             ctx,
             Method::Get,
             "/api/nno/session",
@@ -288,44 +251,21 @@ async fn session(
             Some((key, INTERNAL)),
             headers,
         )
-        .await?;
-    match resp.status_code() {
-        200 => {}
-        401 => return Ok(None),
-        status => {
+        .await;
+    let answer = match asked {
+        Ok(a) => a,
+        Err(e) if e.code == ErrorCode::Unauthorized => return Ok(None),
+        Err(e) if e.code == ErrorCode::UpstreamError => return Err(e),
+        Err(e) => {
             return Err(ApiError::new(
                 ErrorCode::UpstreamUnavailable,
-                format!("session check failed (IAM answered {status})"),
-            ))
+                format!("session check failed (IAM answered {})", e.status()),
+            )
+            .with_cause(e.message))
         }
-    }
-    let v: Value = resp
-        .json()
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::UpstreamError, "IAM sent an unreadable session"))?;
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    let list = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
     };
-    let forwarded = identity::Identity::Session {
-        platform_id: text(&v["platformId"]),
-        user_id: text(&v["user"]["id"]).unwrap_or_default(),
-        email: text(&v["user"]["email"]),
-        platform_role: text(&v["platformRole"]),
-        session_id: text(&v["session"]["id"]),
-        tenant_id: text(&v["tenant"]["id"]),
-        tenant_role: text(&v["tenant"]["role"]),
-        permissions: list(&v["permissions"]),
-    };
-    let user_id = v["user"]["id"].as_str().unwrap_or_default().to_string();
     Ok(Some(Identity::User {
-        user_id,
-        json: forwarded.to_json(),
+        json: answer.identity().to_json(),
+        user_id: answer.user.id,
     }))
 }

@@ -18,7 +18,7 @@ mod proxy;
 mod session_cache;
 
 use nno_core::cors::CorsDecision;
-use nno_core::{routing, ApiError, ErrorCode, Service};
+use nno_core::{api, routing, ApiError, ErrorCode, Service};
 use nno_worker::{log, respond, RequestContext};
 use outgoing::Outgoing;
 use worker::{event, web_sys, Context, Env, Response, Result};
@@ -37,22 +37,29 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys
         header("access-control-request-headers").as_deref(),
     );
 
-    let (outgoing, upstream) = match &cors {
+    let (answer, upstream) = match &cors {
         CorsDecision::Preflight(_) => (
-            Outgoing::Own(Response::empty()?.with_status(204).into()),
+            Ok(Outgoing::Own(Response::empty()?.with_status(204).into())),
             None,
         ),
-        CorsDecision::PreflightDenied(why) => {
-            let err = ApiError::new(
+        CorsDecision::PreflightDenied(why) => (
+            Err(ApiError::new(
                 ErrorCode::CorsOriginDenied,
                 format!("CORS preflight refused: {why}"),
-            );
-            (
-                Outgoing::Own(respond::error(&err, &ctx.request_id).into()),
-                None,
-            )
-        }
-        _ => route(req, &env, &ctx, &config).await,
+            )),
+            None,
+        ),
+        _ => match route(req, &env, &ctx, &config).await {
+            Ok((out, service)) => (Ok(out), service),
+            Err(e) => (Err(e), None),
+        },
+    };
+    let (outgoing, cause) = match answer {
+        Ok(out) => (out, None),
+        Err(err) => (
+            Outgoing::Own(respond::error(&err, &ctx.request_id).into()),
+            err.cause,
+        ),
     };
     let response = outgoing.finish(&ctx, &cors);
     log::request(
@@ -60,20 +67,22 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys
         config.environment.as_str(),
         response.status(),
         upstream.map(Service::name),
+        cause.as_deref(),
     );
     Ok(response)
 }
 
+/// Health, limits, authentication, then the upstream.
 async fn route(
     req: web_sys::Request,
     env: &Env,
     ctx: &RequestContext,
     config: &config::GatewayConfig,
-) -> (Outgoing, Option<Service>) {
+) -> std::result::Result<(Outgoing, Option<Service>), ApiError> {
     let own = |r: Response| Outgoing::Own(r.into());
     match ctx.path.as_str() {
-        "/health" => return (own(health::report(env, ctx, config).await), None),
-        "/health/live" => return (own(health::live(ctx, config)), None),
+        "/health" => return Ok((own(health::report(env, ctx, config).await), None)),
+        "/health/live" => return Ok((own(health::live(ctx, config)), None)),
         _ => {}
     }
     let ip = req
@@ -82,63 +91,35 @@ async fn route(
         .ok()
         .flatten()
         .unwrap_or_default();
+    let policy = api::policy(&ctx.path);
     // Authentication endpoints are limited per client IP, before any credential or
     // database work is spent on them.
-    if let Some(rule) = nno_core::ratelimit::ip_rule(&ctx.path) {
-        if let Err(refused) = limiter::check(env, &rule, &format!("ip:{ip}")).await {
-            return (refused_response(refused, ctx), None);
-        }
+    if let Some(rule) = policy.ip_limit {
+        limiter::check(env, &rule, &format!("ip:{ip}")).await?;
     }
     // Credentials before routing: an unauthenticated caller learns nothing about which
     // paths exist.
-    let identity = match auth::authenticate(&req.headers(), env, ctx, config, &ip).await {
-        Ok(identity) => identity,
-        Err(refusal) => {
-            let unauthorized = refusal.0.code == ErrorCode::Unauthorized;
-            let out = refused_response(refusal, ctx);
-            if let (true, Outgoing::Own(response)) = (unauthorized, &out) {
-                let _ = response.headers().set("www-authenticate", "Bearer");
-            }
-            return (out, None);
-        }
-    };
-    let limited = match &identity {
+    let identity = auth::authenticate(&req.headers(), env, ctx, config, &ip, policy.public).await?;
+    match &identity {
         auth::Identity::User { user_id, .. } => {
-            limiter::check(env, &nno_core::ratelimit::USER, &format!("user:{user_id}")).await
+            limiter::check(env, &nno_core::ratelimit::USER, &format!("user:{user_id}")).await?
         }
         auth::Identity::Key { key_id, limit, .. } => {
-            limiter::check(env, limit, &format!("{key_id}:{}", limit.window_ms)).await
+            limiter::check(env, limit, &format!("{key_id}:{}", limit.window_ms)).await?
         }
-        _ => Ok(()),
+        _ => {}
     };
-    if let Err(refused) = limited {
-        return (refused_response(refused, ctx), None);
+    let Some(resolved) = routing::resolve(&ctx.path) else {
+        return Err(
+            ApiError::new(ErrorCode::NotFound, format!("no route for {}", ctx.path))
+                .with_details(serde_json::json!({ "path": ctx.path })),
+        );
+    };
+    let service = resolved.route.service;
+    let forget = auth::session_to_forget(&req.headers(), ctx);
+    let out = proxy::forward(req, env, ctx, &resolved, &identity, config).await?;
+    if let Some(k) = forget {
+        session_cache::forget(&k);
     }
-    match routing::resolve(&ctx.path) {
-        Some(resolved) => {
-            let service = resolved.route.service;
-            let forget = auth::session_to_forget(&req.headers(), ctx);
-            let out = proxy::forward(req, env, ctx, &resolved, &identity, config).await;
-            if let Some(k) = forget {
-                session_cache::forget(&k);
-            }
-            (out, Some(service))
-        }
-        None => {
-            let err = ApiError::new(ErrorCode::NotFound, format!("no route for {}", ctx.path))
-                .with_details(serde_json::json!({ "path": ctx.path }));
-            (own(respond::error(&err, &ctx.request_id)), None)
-        }
-    }
-}
-
-fn refused_response(
-    (err, headers): (ApiError, Vec<(&'static str, String)>),
-    ctx: &RequestContext,
-) -> Outgoing {
-    let response: web_sys::Response = respond::error(&err, &ctx.request_id).into();
-    for (name, value) in headers {
-        let _ = response.headers().set(name, &value);
-    }
-    Outgoing::Own(response)
+    Ok((out, Some(service)))
 }

@@ -11,6 +11,7 @@
 //! on every request then cost no storage write. An alarm at the end of each stored
 //! window deletes it, so idle keys cost no storage.
 
+use nno_core::contracts::LimiterAnswer;
 use nno_core::ratelimit::{Decision, Rule, Window};
 use nno_core::{ApiError, ErrorCode};
 use std::cell::Cell;
@@ -113,9 +114,12 @@ impl DurableObject for RateLimiter {
             self.save(before, after, &rule).await?;
             d
         };
-        Response::from_json(&serde_json::json!({
-            "allowed": d.allowed, "limit": d.limit, "remaining": d.remaining, "resetMs": d.reset_ms,
-        }))
+        Response::from_json(&LimiterAnswer {
+            allowed: d.allowed,
+            limit: d.limit,
+            remaining: d.remaining,
+            reset_ms: d.reset_ms,
+        })
     }
 
     /// The last window is over: forget it (memory and storage).
@@ -128,47 +132,45 @@ impl DurableObject for RateLimiter {
 
 /// Counts a request for `key` under `rule`; `Err` is the 429 (or a 503 if the limiter
 /// cannot be reached: failing closed keeps brute force out when the counter is gone).
-pub async fn check(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), Refusal> {
+pub async fn check(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), ApiError> {
     ask(env, rule, key, false).await
 }
 
 /// Whether `key` is already over `rule`, without counting this request.
-pub async fn peek(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), Refusal> {
+pub async fn peek(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), ApiError> {
     ask(env, rule, key, true).await
 }
 
-/// A 429 (or 503) and the headers that go with it.
-pub type Refusal = (ApiError, Vec<(&'static str, String)>);
-
-async fn ask(env: &Env, rule: &Rule, key: &str, peek: bool) -> std::result::Result<(), Refusal> {
-    let unavailable = || {
-        (
-            ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable"),
-            Vec::new(),
-        )
+async fn ask(env: &Env, rule: &Rule, key: &str, peek: bool) -> std::result::Result<(), ApiError> {
+    let unavailable = |cause: String| {
+        ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable").with_cause(cause)
     };
     let stub = env
         .durable_object(BINDING)
         .and_then(|ns| ns.get_by_name(&format!("{}:{key}", rule.name)))
-        .map_err(|_| unavailable())?;
+        .map_err(|e| unavailable(e.to_string()))?;
     let url = format!(
         "https://limiter/?limit={}&window={}&peek={}",
         rule.limit, rule.window_ms, peek as u8
     );
-    let mut resp = stub.fetch_with_str(&url).await.map_err(|_| unavailable())?;
-    let v: serde_json::Value = resp.json().await.map_err(|_| unavailable())?;
+    let mut resp = stub
+        .fetch_with_str(&url)
+        .await
+        .map_err(|e| unavailable(e.to_string()))?;
+    let a: LimiterAnswer = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
     let d = Decision {
-        allowed: v["allowed"].as_bool().unwrap_or(false),
+        allowed: a.allowed,
         limit: rule.limit,
-        remaining: v["remaining"].as_u64().unwrap_or(0) as u32,
-        reset_ms: v["resetMs"].as_u64().unwrap_or(rule.window_ms),
+        remaining: a.remaining,
+        reset_ms: a.reset_ms,
     };
     if d.allowed {
         return Ok(());
     }
-    Err((
-        ApiError::new(ErrorCode::RateLimited, "too many requests; retry later")
-            .with_details(serde_json::json!({ "rule": rule.name, "limit": rule.limit, "windowSeconds": rule.window_ms / 1000 })),
-        d.headers(rule).to_vec(),
-    ))
+    let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests; retry later")
+        .with_details(serde_json::json!({ "rule": rule.name, "limit": rule.limit, "windowSeconds": rule.window_ms / 1000 }));
+    for (name, value) in d.headers(rule) {
+        err = err.with_header(name, value);
+    }
+    Err(err)
 }

@@ -7,7 +7,7 @@ use crate::outgoing::Outgoing;
 use nno_core::routing::{split_url, upstream_failure, Resolved};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::caller;
-use nno_worker::{respond, RequestContext};
+use nno_worker::RequestContext;
 use serde_json::json;
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
@@ -20,11 +20,10 @@ pub async fn forward(
     resolved: &Resolved,
     identity: &Identity,
     config: &GatewayConfig,
-) -> Outgoing {
+) -> Result<Outgoing, ApiError> {
     let service = resolved.route.service;
     let fail = |code: ErrorCode, message: String| {
-        let err = ApiError::new(code, message).with_details(json!({ "service": service.name() }));
-        Outgoing::Own(respond::error(&err, &ctx.request_id).into())
+        Err(ApiError::new(code, message).with_details(json!({ "service": service.name() })))
     };
     let Ok(fetcher) = env.service(service.binding()) else {
         return fail(
@@ -97,14 +96,21 @@ pub async fn forward(
         Ok(promise) => JsFuture::from(promise).await,
         Err(e) => Err(e),
     };
-    let Some(response) = fetched
-        .ok()
-        .and_then(|r| r.dyn_into::<web_sys::Response>().ok())
-    else {
-        return fail(
-            ErrorCode::UpstreamUnavailable,
-            format!("the {service} service could not be reached"),
-        );
+    let response = match fetched.map(|r| r.dyn_into::<web_sys::Response>()) {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => {
+            return fail(
+                ErrorCode::UpstreamError,
+                format!("the {service} service sent no response"),
+            )
+        }
+        Err(e) => {
+            return fail(
+                ErrorCode::UpstreamUnavailable,
+                format!("the {service} service could not be reached"),
+            )
+            .map_err(|err: ApiError| err.with_cause(format!("{e:?}")))
+        }
     };
     let status = response.status();
     let content_type = response.headers().get("content-type").ok().flatten();
@@ -114,5 +120,5 @@ pub async fn forward(
             format!("the {service} service failed (status {status})"),
         );
     }
-    Outgoing::Upstream(response)
+    Ok(Outgoing::Upstream(response))
 }

@@ -8,8 +8,10 @@ use crate::handlers::{check_new_user, hash_password, id, invalid};
 use crate::query;
 use crate::store::{self, GrantRow};
 use nno_auth::permissions::{self as perms, IAM_MANAGE_GRANTS, IAM_MANAGE_ROLES, IAM_READ};
+use nno_core::contracts::{KeyRef, SessionAnswer, SessionInfo, SessionUser, TenantRole};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::d1::Db;
 use nno_worker::runtime::now_ms;
 use nno_worker::{respond, ApiResult, RequestContext};
 use serde::Deserialize;
@@ -26,7 +28,7 @@ const MAX_ROLE_PERMISSIONS: usize = 200;
 /// scripts).
 pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let cfg = IamConfig::load(env)?;
-    let Some(s) = current(req, env, &cfg).await? else {
+    let Some(s) = current(req, env, &cfg, ctx).await? else {
         return match caller::forwarded(ctx) {
             nno_core::identity::Identity::Apikey {
                 key_id,
@@ -35,18 +37,25 @@ pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResul
                 permissions,
                 ..
             } => {
-                let body = json!({
-                    "platformId": cfg.platform_id,
-                    "user": { "id": user_id },
-                    "apiKey": { "id": key_id, "orgId": org_id },
-                    "permissions": permissions,
-                });
+                let body = SessionAnswer {
+                    platform_id: Some(cfg.platform_id.clone()),
+                    user: SessionUser {
+                        id: user_id,
+                        email: None,
+                        name: None,
+                    },
+                    platform_role: None,
+                    session: None,
+                    tenant: None,
+                    api_key: Some(KeyRef { id: key_id, org_id }),
+                    permissions,
+                };
                 Ok(respond::json(200, &body, &ctx.request_id))
             }
             _ => Err(caller::no_session()),
         };
     };
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let admin = s.user.role == perms::PLATFORM_ADMIN;
     let tenant = match s.session.active_organization_id.as_deref() {
         Some(org) => member_permissions(&db, org, &s.user.id)
@@ -62,15 +71,23 @@ pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResul
             .map(|(_, _, set)| set.iter().cloned().collect())
             .unwrap_or_default()
     };
-    let body = json!({
-        "platformId": cfg.platform_id,
-        "user": { "id": s.user.id, "email": s.user.email, "name": s.user.name },
-        "platformRole": s.user.role,
-        "session": { "id": s.session.id, "expiresAt": s.session.expires_at,
-                     "activeOrganizationId": s.session.active_organization_id },
-        "tenant": tenant.as_ref().map(|(id, role, _)| json!({ "id": id, "role": role })),
-        "permissions": permissions,
-    });
+    let body = SessionAnswer {
+        platform_id: Some(cfg.platform_id.clone()),
+        user: SessionUser {
+            id: s.user.id,
+            email: Some(s.user.email),
+            name: Some(s.user.name),
+        },
+        platform_role: Some(s.user.role),
+        session: Some(SessionInfo {
+            id: s.session.id,
+            expires_at: s.session.expires_at,
+            active_organization_id: s.session.active_organization_id,
+        }),
+        tenant: tenant.map(|(id, role, _)| TenantRole { id, role }),
+        api_key: None,
+        permissions,
+    };
     Ok(respond::json(200, &body, &ctx.request_id))
 }
 
@@ -121,7 +138,7 @@ async fn manager(
     req: &Request,
     env: &Env,
     ctx: &RequestContext,
-    db: &worker::D1Database,
+    db: &Db,
     org: &str,
     permission: &str,
 ) -> Result<(Caller, caller::Access), ApiError> {
@@ -169,7 +186,7 @@ pub async fn list_roles(req: &Request, env: &Env, ctx: &RequestContext) -> ApiRe
     let org = org_param(req)?;
     let cfg = IamConfig::load(env)?;
     let who = Caller::of(req, env, &cfg, ctx).await?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     tenant_access(&db, &who, &org).await?.require(IAM_READ)?;
     let mut mapped: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in store::role_permissions(&db, &org).await? {
@@ -206,7 +223,7 @@ pub async fn set_role(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiR
         return Err(invalid("role", "role must be one of owner, admin, member"));
     }
     let permissions = check_permissions(&body.permissions)?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let (who, access) = manager(&req, env, ctx, &db, &body.org_id, IAM_MANAGE_ROLES).await?;
     if !who.is_platform_admin() && !perms::may_manage_role(access.role(), &body.role) {
         return Err(ApiError::new(
@@ -233,7 +250,7 @@ pub async fn delete_role(
     if !perms::is_tenant_role(role) {
         return Err(ApiError::not_found("role"));
     }
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let (who, access) = manager(req, env, ctx, &db, org, IAM_MANAGE_ROLES).await?;
     if !who.is_platform_admin() && !perms::may_manage_role(access.role(), role) {
         return Err(ApiError::new(
@@ -256,7 +273,7 @@ pub async fn list_grants(req: &Request, env: &Env, ctx: &RequestContext) -> ApiR
     let user = query::of(req).get("userId").map(str::to_string);
     let cfg = IamConfig::load(env)?;
     let who = Caller::of(req, env, &cfg, ctx).await?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let access = tenant_access(&db, &who, &org).await?;
     // Anyone may read their own grants; reading others' is for grant managers.
     if user.as_deref() == Some(who.user_id()) {
@@ -313,7 +330,7 @@ pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> 
             "expiresAt must be a future time in Unix milliseconds",
         ));
     }
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let (who, access) = manager(&req, env, ctx, &db, &body.org_id, IAM_MANAGE_GRANTS).await?;
     let target = store::member_of(&db, &body.org_id, &body.user_id)
         .await?
@@ -326,7 +343,7 @@ pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> 
             organization_id: body.org_id,
             user_id: body.user_id,
             permission: body.permission,
-            granted: if body.granted { 1.0 } else { 0.0 },
+            granted: body.granted,
             granted_by: who.user_id().to_string(),
             expires_at: body.expires_at.map(|e| e as f64),
             created_at: now,
@@ -343,7 +360,7 @@ pub async fn delete_grant(
     ctx: &RequestContext,
     grant_id: &str,
 ) -> ApiResult {
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let grant = store::grant(&db, grant_id)
         .await?
         .ok_or_else(|| ApiError::not_found("grant"))?;
@@ -397,7 +414,7 @@ pub async fn bootstrap(mut req: Request, env: &Env, ctx: &RequestContext) -> Api
         ));
     }
     let email = check_new_user(&body.name, &body.email, &body.password)?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     if store::platform_admin_exists(&db).await? {
         return Err(already());
     }

@@ -12,10 +12,11 @@ use nno_auth::session;
 use nno_core::access::bearer;
 use nno_core::identity::Identity;
 use nno_core::{ApiError, ErrorCode};
+use nno_worker::d1::Db;
 use nno_worker::runtime::now_ms;
 use nno_worker::RequestContext;
 use std::collections::BTreeSet;
-use worker::{D1Database, Env, Request};
+use worker::{Env, Request};
 
 /// The session token a request carries: a bearer token, else the signed cookie (the
 /// gateway's order, so both always agree on whose request it is). A bearer that is not
@@ -45,12 +46,13 @@ pub async fn current(
     req: &Request,
     env: &Env,
     cfg: &IamConfig,
+    ctx: &RequestContext,
 ) -> Result<Option<SessionAndUser>, ApiError> {
     let Some(token) = token(req, cfg) else {
         return Ok(None);
     };
     store::session(
-        &store::db(env)?,
+        &store::db(env, ctx)?,
         &token,
         &session::token_hash(&token),
         now_ms(),
@@ -67,8 +69,9 @@ pub async fn required(
     req: &Request,
     env: &Env,
     cfg: &IamConfig,
+    ctx: &RequestContext,
 ) -> Result<SessionAndUser, ApiError> {
-    current(req, env, cfg).await?.ok_or_else(no_session)
+    current(req, env, cfg, ctx).await?.ok_or_else(no_session)
 }
 
 /// The identity the calling service vouched for.
@@ -107,7 +110,7 @@ impl Caller {
         cfg: &IamConfig,
         ctx: &RequestContext,
     ) -> Result<Caller, ApiError> {
-        if let Some(s) = current(req, env, cfg).await? {
+        if let Some(s) = current(req, env, cfg, ctx).await? {
             return Ok(Caller::Session(Box::new(s)));
         }
         match forwarded(ctx) {
@@ -174,7 +177,7 @@ fn not_member() -> ApiError {
 
 /// A member's effective permissions in a tenant, `None` if they are not a member.
 pub async fn member_permissions(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     user_id: &str,
 ) -> Result<Option<(String, BTreeSet<String>)>, ApiError> {
@@ -188,11 +191,7 @@ pub async fn member_permissions(
 
 /// What `caller` may do in tenant `org_id`; 403 for outsiders, 404 for a platform admin
 /// asking about a tenant that does not exist.
-pub async fn tenant_access(
-    db: &D1Database,
-    caller: &Caller,
-    org_id: &str,
-) -> Result<Access, ApiError> {
+pub async fn tenant_access(db: &Db, caller: &Caller, org_id: &str) -> Result<Access, ApiError> {
     let mine = member_permissions(db, org_id, caller.user_id()).await?;
     match caller {
         Caller::Session(_) if caller.is_platform_admin() => {

@@ -58,12 +58,13 @@ pub async fn request_reset(mut req: Request, env: &Env, ctx: &RequestContext) ->
     }
     let cfg = IamConfig::load(env)?;
     cfg.require_trusted(body.redirect_to.as_deref(), "redirectTo")?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     if let Some(user) = store::user_with_password(&db, &email).await? {
         // After the answer, so its timing does not tell whether the address is known.
         let env = env.clone();
         let redirect_to = body.redirect_to.unwrap_or_default();
-        let link = async move { send_reset_link(&env, &user.id, &email, &redirect_to).await };
+        let bg = ctx.clone();
+        let link = async move { send_reset_link(&env, &bg, &user.id, &email, &redirect_to).await };
         ctx.in_background(log_failure("reset", link));
     }
     Ok(respond::json(
@@ -75,12 +76,13 @@ pub async fn request_reset(mut req: Request, env: &Env, ctx: &RequestContext) ->
 
 async fn send_reset_link(
     env: &Env,
+    ctx: &RequestContext,
     user_id: &str,
     email: &str,
     redirect_to: &str,
 ) -> Result<(), ApiError> {
     let cfg = IamConfig::load(env)?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let token = new_token();
     let now = now_ms();
     store::put_verification(
@@ -132,7 +134,7 @@ pub async fn reset_link(req: &Request, env: &Env, ctx: &RequestContext, token: &
     let q = query::of(req);
     let callback = q.get("callbackURL").filter(|c| !c.is_empty());
     cfg.require_trusted(callback, "callbackURL")?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let valid = token.len() <= 128
         && store::peek_verification(&db, &identifier("reset-password", token), now_ms())
             .await?
@@ -177,7 +179,7 @@ pub async fn reset(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
         .filter(|t| !t.is_empty() && t.len() <= 128)
         .ok_or_else(invalid_token)?;
     check_password(&body.new_password, "newPassword")?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let now = now_ms();
     let user_id = store::take_verification(&db, &identifier("reset-password", &token), now)
         .await?
@@ -187,7 +189,7 @@ pub async fn reset(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
     // without what someone else may have set up on it.
     if store::user_by_id(&db, &user_id)
         .await?
-        .is_some_and(|u| u.email_verified == 0.0)
+        .is_some_and(|u| !u.email_verified)
     {
         store::claim_unverified(&db, &user_id, now).await?;
     }
@@ -218,8 +220,8 @@ pub async fn send_verification(mut req: Request, env: &Env, ctx: &RequestContext
     }
     let cfg = IamConfig::load(env)?;
     cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
-    let db = store::db(env)?;
-    let user = match current(&req, env, &cfg).await? {
+    let db = store::db(env, ctx)?;
+    let user = match current(&req, env, &cfg, ctx).await? {
         Some(me) => {
             if me.user.email != email {
                 return Err(ApiError::new(
@@ -239,19 +241,21 @@ pub async fn send_verification(mut req: Request, env: &Env, ctx: &RequestContext
         // Without a session the answer is the same whether the address is known.
         None => store::user_with_password(&db, &email)
             .await?
-            .filter(|u| u.email_verified == 0.0)
+            .filter(|u| !u.email_verified)
             .map(|u| (u.id, u.email, false)),
     };
     let callback = body.callback_url.unwrap_or_else(|| "/".to_string());
     match user {
         // The caller's own address: they may as well hear if sending fails.
         Some((user_id, email, true)) => {
-            send_verification_link(env, user_id, email, &callback).await?
+            send_verification_link(env, ctx, user_id, email, &callback).await?
         }
         // Any address: after the answer, so its timing tells nothing.
         Some((user_id, email, false)) => {
             let env = env.clone();
-            let link = async move { send_verification_link(&env, user_id, email, &callback).await };
+            let bg = ctx.clone();
+            let link =
+                async move { send_verification_link(&env, &bg, user_id, email, &callback).await };
             ctx.in_background(log_failure("verify-email", link));
         }
         None => {}
@@ -261,12 +265,13 @@ pub async fn send_verification(mut req: Request, env: &Env, ctx: &RequestContext
 
 async fn send_verification_link(
     env: &Env,
+    ctx: &RequestContext,
     user_id: String,
     email: String,
     callback: &str,
 ) -> Result<(), ApiError> {
     let cfg = IamConfig::load(env)?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let token = new_token();
     let now = now_ms();
     let value = serde_json::to_string(&VerifyValue {
@@ -307,7 +312,7 @@ pub async fn verify_email(req: &Request, env: &Env, ctx: &RequestContext) -> Api
     let callback = q.get("callbackURL").filter(|c| !c.is_empty());
     cfg.require_trusted(callback, "callbackURL")?;
     let token = q.get("token").filter(|t| !t.is_empty() && t.len() <= 128);
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let now = now_ms();
     let value: Option<VerifyValue> = match token {
         Some(t) => store::take_verification(&db, &identifier("verify-email", t), now)
@@ -374,7 +379,7 @@ pub async fn send_magic_link(mut req: Request, env: &Env, ctx: &RequestContext) 
     cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
     cfg.require_trusted(body.new_user_callback_url.as_deref(), "newUserCallbackURL")?;
     cfg.require_trusted(body.error_callback_url.as_deref(), "errorCallbackURL")?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let token = new_token();
     let now = now_ms();
     let value = serde_json::to_string(&MagicValue {
@@ -427,7 +432,7 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
     cfg.require_trusted(callback, "callbackURL")?;
     cfg.require_trusted(new_user, "newUserCallbackURL")?;
     cfg.require_trusted(on_error, "errorCallbackURL")?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let now = now_ms();
     let value: Option<MagicValue> = match q.get("token").filter(|t| !t.is_empty() && t.len() <= 128)
     {
@@ -450,7 +455,7 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
         };
     };
     let (user, is_new) = match store::user_with_password(&db, &value.email).await? {
-        Some(u) if u.email_verified == 0.0 => {
+        Some(u) if !u.email_verified => {
             store::claim_unverified(&db, &u.id, now).await?;
             (
                 store::user_by_id(&db, &u.id)
@@ -473,7 +478,7 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
         }
     };
     let mut trusted = None;
-    if user.two_factor_enabled != 0.0 {
+    if user.two_factor_enabled {
         // The link proves the address, not the second factor.
         match crate::twofactor::gate(req, &db, &cfg, &user.id, true, ctx).await? {
             Gate::Challenge(challenge) => return Ok(challenge),

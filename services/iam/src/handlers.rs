@@ -9,6 +9,7 @@ use nno_auth::password::{self, StoredHash, SALT_LEN};
 use nno_auth::{session, validate};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::d1::Db;
 use nno_worker::runtime::{now_ms, random_array};
 use nno_worker::{crypto, respond, ApiResult, RequestContext};
 use serde_json::json;
@@ -54,11 +55,7 @@ pub(crate) async fn verify_password(stored: &StoredHash, pw: &str) -> bool {
 }
 
 /// Whether `pw` is the current password of the user with this e-mail.
-pub(crate) async fn password_ok(
-    db: &worker::D1Database,
-    email: &str,
-    pw: &str,
-) -> Result<bool, ApiError> {
+pub(crate) async fn password_ok(db: &Db, email: &str, pw: &str) -> Result<bool, ApiError> {
     if pw.is_empty() || pw.len() > 4 * password::MAX_LEN {
         return Ok(false);
     }
@@ -174,7 +171,7 @@ pub async fn sign_up(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     }
     let cfg = IamConfig::load(env)?;
     cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let password_hash = hash_password(&body.password).await?;
     let (user_id, account_id) = (id(), id());
     let ids = session_ids();
@@ -232,7 +229,7 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     {
         return Err(wrong());
     }
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let row = store::user_with_password(&db, &email).await?;
     let stored = row
         .as_ref()
@@ -253,7 +250,7 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     }
     let remember = body.remember_me.unwrap_or(true);
     let mut trusted = None;
-    if row.two_factor_enabled != 0.0 {
+    if row.two_factor_enabled {
         match crate::twofactor::gate(&req, &db, &cfg, &row.id, remember, ctx).await? {
             Gate::Challenge(challenge) => return Ok(challenge),
             Gate::Trusted(cookie) => trusted = Some(cookie),
@@ -280,29 +277,29 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
 }
 
 pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let found = current(req, env, &IamConfig::load(env)?).await?;
+    let found = current(req, env, &IamConfig::load(env)?, ctx).await?;
     Ok(respond::json(200, &found, &ctx.request_id))
 }
 
 pub async fn sign_out(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let cfg = IamConfig::load(env)?;
     if let Some(token) = token(req, &cfg) {
-        store::delete_session(&store::db(env)?, &session::token_hash(&token)).await?;
+        store::delete_session(&store::db(env, ctx)?, &session::token_hash(&token)).await?;
     }
     let resp = respond::json(200, &json!({ "success": true }), &ctx.request_id);
     Ok(with_cookie(resp, &session::clear_cookie(&cfg.cookie())))
 }
 
 pub async fn list_sessions(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let me = required(req, env, &IamConfig::load(env)?).await?;
-    let sessions = store::list_sessions(&store::db(env)?, &me.user.id, now_ms()).await?;
+    let me = required(req, env, &IamConfig::load(env)?, ctx).await?;
+    let sessions = store::list_sessions(&store::db(env, ctx)?, &me.user.id, now_ms()).await?;
     Ok(respond::json(200, &sessions, &ctx.request_id))
 }
 
 pub async fn revoke_session(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: crate::dto::RevokeSession = read_json(&mut req, DEFAULT_LIMIT).await?;
     let cfg = IamConfig::load(env)?;
-    let me = required(&req, env, &cfg).await?;
+    let me = required(&req, env, &cfg, ctx).await?;
     let given = body.token.trim();
     if given.is_empty() || given.len() > 512 {
         return Err(invalid("token", "token must be a session token or id"));
@@ -313,7 +310,7 @@ pub async fn revoke_session(mut req: Request, env: &Env, ctx: &RequestContext) -
         .map(session::token_hash)
         .unwrap_or_default();
     // Only the caller's own sessions: another user's token is simply not found.
-    if !store::revoke_session(&store::db(env)?, &me.user.id, &hash, given).await? {
+    if !store::revoke_session(&store::db(env, ctx)?, &me.user.id, &hash, given).await? {
         return Err(ApiError::not_found("session"));
     }
     Ok(respond::json(
@@ -329,9 +326,9 @@ pub async fn revoke_sessions(
     ctx: &RequestContext,
     keep_current: bool,
 ) -> ApiResult {
-    let me = required(req, env, &IamConfig::load(env)?).await?;
+    let me = required(req, env, &IamConfig::load(env)?, ctx).await?;
     let keep = keep_current.then(|| session::token_hash(&me.session.token));
-    store::revoke_sessions(&store::db(env)?, &me.user.id, keep.as_deref()).await?;
+    store::revoke_sessions(&store::db(env, ctx)?, &me.user.id, keep.as_deref()).await?;
     Ok(respond::json(
         200,
         &json!({ "status": true }),
@@ -343,8 +340,8 @@ pub async fn revoke_sessions(
 pub async fn change_password(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: crate::dto::ChangePassword = read_json(&mut req, DEFAULT_LIMIT).await?;
     check_password(&body.new_password, "newPassword")?;
-    let me = required(&req, env, &IamConfig::load(env)?).await?;
-    let db = store::db(env)?;
+    let me = required(&req, env, &IamConfig::load(env)?, ctx).await?;
+    let db = store::db(env, ctx)?;
     let row = store::user_with_password(&db, &me.user.email)
         .await?
         .ok_or_else(ApiError::internal)?;

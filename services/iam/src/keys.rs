@@ -9,6 +9,7 @@ use crate::query;
 use crate::store::{self, KeyRow};
 use nno_auth::apikey;
 use nno_auth::permissions::{self as perms, IAM_MANAGE_KEYS};
+use nno_core::contracts::{KeyLimit, KeyVerifyAnswer, KeyVerifyRequest};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
 use nno_worker::runtime::{now_ms, random_array};
@@ -92,9 +93,9 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     };
     let cfg = IamConfig::load(env)?;
     // Keys are made by people, with their session: a key cannot mint keys.
-    let me = required(&req, env, &cfg).await?;
+    let me = required(&req, env, &cfg, ctx).await?;
     let who = Caller::Session(Box::new(me));
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     if let Some(org) = body.org_id.as_deref() {
         let access = tenant_access(&db, &who, org).await?;
         access.require(IAM_MANAGE_KEYS)?;
@@ -139,7 +140,7 @@ pub async fn list(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let org = query::of(req).get("orgId").map(str::to_string);
     let cfg = IamConfig::load(env)?;
     let who = Caller::of(req, env, &cfg, ctx).await?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     if let Some(org) = org.as_deref() {
         tenant_access(&db, &who, org)
             .await?
@@ -166,7 +167,7 @@ pub async fn list(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
 pub async fn revoke(req: &Request, env: &Env, ctx: &RequestContext, key_id: &str) -> ApiResult {
     let cfg = IamConfig::load(env)?;
     let who = Caller::of(req, env, &cfg, ctx).await?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let not_found = || ApiError::not_found("API key");
     let key = store::key(&db, key_id).await?.ok_or_else(not_found)?;
     let allowed = match (&key.organization_id, &who) {
@@ -192,12 +193,6 @@ pub async fn revoke(req: &Request, env: &Env, ctx: &RequestContext, key_id: &str
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Verify {
-    key: String,
-}
-
 /// For the gateway: the key's identity and limit, or 401. Malformed keys are refused
 /// before any lookup. Only the gateway's own calls may use it: forwarded from a client,
 /// it would be a way around the gateway's throttling of unknown keys.
@@ -208,7 +203,7 @@ pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
             "key verification is for the gateway only",
         ));
     }
-    let body: Verify = read_json(&mut req, DEFAULT_LIMIT).await?;
+    let body: KeyVerifyRequest = read_json(&mut req, DEFAULT_LIMIT).await?;
     let invalid_key = || {
         ApiError::new(
             ErrorCode::Unauthorized,
@@ -218,7 +213,7 @@ pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     if !apikey::looks_like_key(&body.key) {
         return Err(invalid_key());
     }
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let key = store::use_key(&db, &apikey::hash(&body.key), now_ms())
         .await?
         .ok_or_else(invalid_key)?;
@@ -239,13 +234,16 @@ pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
         }
         None => key.scope_list(),
     };
-    let v = json!({
-        "platformId": IamConfig::load(env)?.platform_id,
-        "keyId": key.id,
-        "userId": key.user_id,
-        "orgId": key.organization_id,
-        "permissions": permissions,
-        "rateLimit": { "max": key.rate_limit_max as u64, "windowMs": key.rate_limit_window_ms as u64 },
-    });
+    let v = KeyVerifyAnswer {
+        platform_id: Some(IamConfig::load(env)?.platform_id),
+        rate_limit: KeyLimit {
+            max: key.rate_limit_max as u32,
+            window_ms: key.rate_limit_window_ms as u64,
+        },
+        key_id: key.id,
+        user_id: key.user_id,
+        org_id: key.organization_id,
+        permissions,
+    };
     Ok(respond::json(200, &v, &ctx.request_id))
 }

@@ -4,10 +4,12 @@
 //!
 //! This Worker's paths (through the gateway they are under /api/v1/iam, e.g.
 //! /api/v1/iam/auth/sign-in/email):
-//!   /api/auth/*   Better Auth's endpoints (see `auth_routes`); errors carry Better
-//!                 Auth's top-level `code`/`message` beside NNO's envelope
+//!   /api/auth/*   Better Auth's endpoints; errors carry Better Auth's top-level
+//!                 `code`/`message` beside NNO's envelope
 //!   /api/nno/*    NNO's own: session for the gateway, roles, grants, API keys,
-//!                 bootstrap (see `nno_routes`)
+//!                 bootstrap
+//! The operations, their methods (and so the 405s), which are public and how each is
+//! limited are one table, `nno_core::api::iam::ENDPOINTS`, shared with the gateway.
 //!   GET /health, /health/live (also under /api)
 
 mod access;
@@ -24,9 +26,10 @@ mod social;
 mod store;
 mod twofactor;
 
-use nno_core::{ApiError, ErrorCode, Service};
+use nno_core::api::{self, iam, iam::Op};
+use nno_core::Service;
 use nno_worker::{respond, serve, ApiResult, Probe, RequestContext, ServiceSpec};
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result};
 
 const SPEC: ServiceSpec = ServiceSpec {
     service: Service::Iam,
@@ -39,147 +42,87 @@ async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
 }
 
 async fn route(req: Request, env: Env, ctx: RequestContext) -> ApiResult {
-    let path = ctx.path.clone();
-    if let Some(rest) = path.strip_prefix("/api/auth/") {
-        // Better Auth's clients read errors at the top level; NNO's read the envelope.
-        return match auth_routes(req, &env, &ctx, rest).await {
-            Err(e) => Ok(respond::error_compat(&e, &ctx.request_id)),
-            ok => ok,
-        };
+    let Some(rest) = ctx.path.strip_prefix("/api/") else {
+        return nno_worker::no_routes(req, env, ctx).await;
+    };
+    // Better Auth's clients read errors at the top level; NNO's read the envelope.
+    let compat = rest.starts_with("auth/");
+    let answer = match api::find(&iam::ENDPOINTS, &ctx.method, rest) {
+        api::Found::Op(endpoint, params) => dispatch(endpoint.op, &params, req, &env, &ctx).await,
+        api::Found::MethodNotAllowed(allow) => Err(nno_worker::method_not_allowed(&ctx, &allow)),
+        api::Found::NotFound => Err(nno_worker::route_not_found(&req, &ctx)),
+    };
+    match answer {
+        Err(e) if compat => Ok(respond::error_compat(&e, &ctx.request_id)),
+        other => other,
     }
-    if let Some(rest) = path.strip_prefix("/api/nno/") {
-        return nno_routes(req, &env, &ctx, rest).await;
-    }
-    nno_worker::no_routes(req, env, ctx).await
 }
 
-async fn auth_routes(req: Request, env: &Env, ctx: &RequestContext, path: &str) -> ApiResult {
+/// One arm per operation of `nno_core::api::iam` (the compiler checks none is missing);
+/// `params` are the pattern's `{…}` segments, in order.
+async fn dispatch(
+    op: Op,
+    params: &[&str],
+    req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> ApiResult {
     use handlers as h;
-    use Method::{Get, Post};
-    match (req.method(), path) {
-        (Post, "sign-up/email") => h::sign_up(req, env, ctx).await,
-        (Post, "sign-in/email") => h::sign_in(req, env, ctx).await,
-        (Get, "get-session") => h::get_session(&req, env, ctx).await,
-        (Post, "sign-out") => h::sign_out(&req, env, ctx).await,
-        (Get, "list-sessions") => h::list_sessions(&req, env, ctx).await,
-        (Post, "revoke-session") => h::revoke_session(req, env, ctx).await,
-        (Post, "revoke-sessions") => h::revoke_sessions(&req, env, ctx, false).await,
-        (Post, "revoke-other-sessions") => h::revoke_sessions(&req, env, ctx, true).await,
-        (Post, "change-password") => h::change_password(req, env, ctx).await,
-        (Post, "request-password-reset" | "forget-password") => {
-            email_links::request_reset(req, env, ctx).await
-        }
-        (Post, "reset-password") => email_links::reset(req, env, ctx).await,
-        (Get, p) if p.starts_with("reset-password/") => {
-            let token = &p["reset-password/".len()..];
-            email_links::reset_link(&req, env, ctx, token).await
-        }
-        (Post, "send-verification-email") => email_links::send_verification(req, env, ctx).await,
-        (Get, "verify-email") => email_links::verify_email(&req, env, ctx).await,
-        (Post, "sign-in/magic-link") => email_links::send_magic_link(req, env, ctx).await,
-        (Get, "magic-link/verify") => email_links::verify_magic_link(&req, env, ctx).await,
-        (Post, "sign-in/social") => social::sign_in(req, env, ctx).await,
-        (Get, p) if p.starts_with("callback/") => {
-            let provider = &p["callback/".len()..];
-            social::callback(&req, env, ctx, provider).await
-        }
-        (Post, "two-factor/enable") => twofactor::enable(req, env, ctx).await,
-        (Post, "two-factor/disable") => twofactor::disable(req, env, ctx).await,
-        (Post, "two-factor/get-totp-uri") => twofactor::get_totp_uri(req, env, ctx).await,
-        (Post, "two-factor/generate-backup-codes") => {
-            twofactor::generate_backup_codes(req, env, ctx).await
-        }
-        (Post, "two-factor/verify-totp") => twofactor::verify_totp(req, env, ctx).await,
-        (Post, "two-factor/verify-backup-code") => {
-            twofactor::verify_backup_code(req, env, ctx).await
-        }
-        (Post, "organization/create") => orgs::create(req, env, ctx).await,
-        (Post, "organization/check-slug") => orgs::check_slug(req, env, ctx).await,
-        (Get, "organization/list") => orgs::list(&req, env, ctx).await,
-        (Get, "organization/get-full-organization") => orgs::get_full(&req, env, ctx).await,
-        (Post, "organization/set-active") => orgs::set_active(req, env, ctx).await,
-        (Post, "organization/invite-member") => orgs::invite(req, env, ctx).await,
-        (Get, "organization/get-invitation") => orgs::get_invitation(&req, env, ctx).await,
-        (Post, "organization/accept-invitation") => orgs::accept_invitation(req, env, ctx).await,
-        (Post, "organization/reject-invitation") => orgs::reject_invitation(req, env, ctx).await,
-        (Post, "organization/cancel-invitation") => orgs::cancel_invitation(req, env, ctx).await,
-        (Get, "organization/list-invitations") => orgs::list_invitations(&req, env, ctx).await,
-        (Post, "organization/remove-member") => orgs::remove_member(req, env, ctx).await,
-        (Post, "organization/update-member-role") => orgs::update_member_role(req, env, ctx).await,
-        (Post, "organization/leave") => orgs::leave(req, env, ctx).await,
-        (Get, "organization/get-active-member") => orgs::get_active_member(&req, env, ctx).await,
-        (Get, "organization/list-members") => orgs::list_members(&req, env, ctx).await,
-        (Post, "organization/update") => orgs::update(req, env, ctx).await,
-        (Post, "organization/delete") => orgs::delete(req, env, ctx).await,
-        (_, path) => Err(unknown(&req, ctx, "/api/auth/", path)),
+    let param = |i: usize| params.get(i).copied().unwrap_or_default();
+    match op {
+        Op::SignUpEmail => h::sign_up(req, env, ctx).await,
+        Op::SignInEmail => h::sign_in(req, env, ctx).await,
+        Op::GetSession => h::get_session(&req, env, ctx).await,
+        Op::SignOut => h::sign_out(&req, env, ctx).await,
+        Op::ListSessions => h::list_sessions(&req, env, ctx).await,
+        Op::RevokeSession => h::revoke_session(req, env, ctx).await,
+        Op::RevokeSessions => h::revoke_sessions(&req, env, ctx, false).await,
+        Op::RevokeOtherSessions => h::revoke_sessions(&req, env, ctx, true).await,
+        Op::ChangePassword => h::change_password(req, env, ctx).await,
+        Op::RequestPasswordReset => email_links::request_reset(req, env, ctx).await,
+        Op::ResetPassword => email_links::reset(req, env, ctx).await,
+        Op::ResetPasswordLink => email_links::reset_link(&req, env, ctx, param(0)).await,
+        Op::SendVerificationEmail => email_links::send_verification(req, env, ctx).await,
+        Op::VerifyEmail => email_links::verify_email(&req, env, ctx).await,
+        Op::SignInMagicLink => email_links::send_magic_link(req, env, ctx).await,
+        Op::VerifyMagicLink => email_links::verify_magic_link(&req, env, ctx).await,
+        Op::SignInSocial => social::sign_in(req, env, ctx).await,
+        Op::SocialCallback => social::callback(&req, env, ctx, param(0)).await,
+        Op::TwoFactorEnable => twofactor::enable(req, env, ctx).await,
+        Op::TwoFactorDisable => twofactor::disable(req, env, ctx).await,
+        Op::TwoFactorGetTotpUri => twofactor::get_totp_uri(req, env, ctx).await,
+        Op::TwoFactorGenerateBackupCodes => twofactor::generate_backup_codes(req, env, ctx).await,
+        Op::TwoFactorVerifyTotp => twofactor::verify_totp(req, env, ctx).await,
+        Op::TwoFactorVerifyBackupCode => twofactor::verify_backup_code(req, env, ctx).await,
+        Op::OrgCreate => orgs::create(req, env, ctx).await,
+        Op::OrgCheckSlug => orgs::check_slug(req, env, ctx).await,
+        Op::OrgList => orgs::list(&req, env, ctx).await,
+        Op::OrgGetFull => orgs::get_full(&req, env, ctx).await,
+        Op::OrgSetActive => orgs::set_active(req, env, ctx).await,
+        Op::OrgInvite => orgs::invite(req, env, ctx).await,
+        Op::OrgGetInvitation => orgs::get_invitation(&req, env, ctx).await,
+        Op::OrgAcceptInvitation => orgs::accept_invitation(req, env, ctx).await,
+        Op::OrgRejectInvitation => orgs::reject_invitation(req, env, ctx).await,
+        Op::OrgCancelInvitation => orgs::cancel_invitation(req, env, ctx).await,
+        Op::OrgListInvitations => orgs::list_invitations(&req, env, ctx).await,
+        Op::OrgRemoveMember => orgs::remove_member(req, env, ctx).await,
+        Op::OrgUpdateMemberRole => orgs::update_member_role(req, env, ctx).await,
+        Op::OrgLeave => orgs::leave(req, env, ctx).await,
+        Op::OrgGetActiveMember => orgs::get_active_member(&req, env, ctx).await,
+        Op::OrgListMembers => orgs::list_members(&req, env, ctx).await,
+        Op::OrgUpdate => orgs::update(req, env, ctx).await,
+        Op::OrgDelete => orgs::delete(req, env, ctx).await,
+        Op::NnoSession => access::session(&req, env, ctx).await,
+        Op::ListRoles => access::list_roles(&req, env, ctx).await,
+        Op::SetRole => access::set_role(req, env, ctx).await,
+        Op::DeleteRole => access::delete_role(&req, env, ctx, param(0), param(1)).await,
+        Op::ListGrants => access::list_grants(&req, env, ctx).await,
+        Op::CreateGrant => access::create_grant(req, env, ctx).await,
+        Op::DeleteGrant => access::delete_grant(&req, env, ctx, param(0)).await,
+        Op::ListKeys => keys::list(&req, env, ctx).await,
+        Op::CreateKey => keys::create(req, env, ctx).await,
+        Op::VerifyKey => keys::verify(req, env, ctx).await,
+        Op::RevokeKey => keys::revoke(&req, env, ctx, param(0)).await,
+        Op::Bootstrap => access::bootstrap(req, env, ctx).await,
     }
-}
-
-async fn nno_routes(req: Request, env: &Env, ctx: &RequestContext, path: &str) -> ApiResult {
-    use Method::{Delete, Get, Post};
-    let segments: Vec<&str> = path.split('/').collect();
-    match (req.method(), segments.as_slice()) {
-        (Get, ["session"]) => access::session(&req, env, ctx).await,
-        (Get, ["roles"]) => access::list_roles(&req, env, ctx).await,
-        (Post, ["roles"]) => access::set_role(req, env, ctx).await,
-        (Delete, ["roles", org, role]) => access::delete_role(&req, env, ctx, org, role).await,
-        (Get, ["grants"]) => access::list_grants(&req, env, ctx).await,
-        (Post, ["grants"]) => access::create_grant(req, env, ctx).await,
-        (Delete, ["grants", id]) => access::delete_grant(&req, env, ctx, id).await,
-        (Get, ["apikey"]) => keys::list(&req, env, ctx).await,
-        (Post, ["apikey"]) => keys::create(req, env, ctx).await,
-        (Post, ["apikey", "verify"]) => keys::verify(req, env, ctx).await,
-        (Delete, ["apikey", id]) => keys::revoke(&req, env, ctx, id).await,
-        (Post, ["bootstrap"]) => access::bootstrap(req, env, ctx).await,
-        _ => Err(unknown(&req, ctx, "/api/nno/", path)),
-    }
-}
-
-/// 405 when the path exists with another method, else 404.
-fn unknown(req: &Request, ctx: &RequestContext, base: &str, path: &str) -> ApiError {
-    match allowed_methods(base, path) {
-        Some(allow) => ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed here; use {allow}", ctx.method),
-        ),
-        None => nno_worker::route_not_found(req, ctx),
-    }
-}
-
-fn allowed_methods(base: &str, path: &str) -> Option<&'static str> {
-    const GET: [&str; 11] = [
-        "get-session",
-        "list-sessions",
-        "organization/list",
-        "organization/get-full-organization",
-        "organization/get-invitation",
-        "organization/list-invitations",
-        "organization/get-active-member",
-        "organization/list-members",
-        "session",
-        "magic-link/verify",
-        "verify-email",
-    ];
-    const BOTH: [&str; 3] = ["roles", "grants", "apikey"];
-    if BOTH.contains(&path) && base == "/api/nno/" {
-        return Some("GET, POST");
-    }
-    if GET.contains(&path) {
-        return Some("GET");
-    }
-    let post_only = base == "/api/auth/"
-        && (path.starts_with("sign-")
-            || path.starts_with("organization/")
-            || path.starts_with("two-factor/")
-            || path.starts_with("revoke-")
-            || matches!(
-                path,
-                "change-password"
-                    | "request-password-reset"
-                    | "forget-password"
-                    | "reset-password"
-                    | "send-verification-email"
-            ));
-    let nno_post = base == "/api/nno/" && matches!(path, "bootstrap" | "apikey/verify");
-    (post_only || nno_post).then_some("POST")
 }

@@ -15,11 +15,12 @@ use nno_auth::permissions::{
 use nno_auth::validate;
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::d1::Db;
 use nno_worker::runtime::now_ms;
 use nno_worker::{respond, ApiResult, RequestContext};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{D1Database, Env, Request};
+use worker::{Env, Request};
 
 /// Invitations last 48 hours, as Better Auth's.
 const INVITATION_TTL_MS: f64 = 48.0 * 3600.0 * 1000.0;
@@ -86,14 +87,14 @@ impl RoleInput {
 
 struct Ctx {
     me: SessionAndUser,
-    db: D1Database,
+    db: Db,
 }
 
-async fn start(req: &Request, env: &Env) -> Result<Ctx, ApiError> {
+async fn start(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Ctx, ApiError> {
     let cfg = IamConfig::load(env)?;
     Ok(Ctx {
-        me: required(req, env, &cfg).await?,
-        db: store::db(env)?,
+        me: required(req, env, &cfg, ctx).await?,
+        db: store::db(env, ctx)?,
     })
 }
 
@@ -175,7 +176,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     if !matches!(org_type, "tenant" | "nno-operator") {
         return Err(invalid("orgType", "orgType must be tenant or nno-operator"));
     }
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let platform_admin = c.me.user.role == perms::PLATFORM_ADMIN;
     if org_type == "nno-operator" && !platform_admin {
         return Err(ApiError::new(
@@ -257,7 +258,7 @@ pub async fn check_slug(mut req: Request, env: &Env, ctx: &RequestContext) -> Ap
             "slug must match ^[a-z0-9-]+$ and be 1 to 63 characters",
         ));
     }
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     if store::slug_taken(&c.db, &body.slug).await? {
         return Err(err(
             ErrorCode::Conflict,
@@ -269,7 +270,7 @@ pub async fn check_slug(mut req: Request, env: &Env, ctx: &RequestContext) -> Ap
 }
 
 pub async fn list(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let c = start(req, env).await?;
+    let c = start(req, env, ctx).await?;
     let orgs: Vec<Value> = store::orgs_of(&c.db, &c.me.user.id)
         .await?
         .iter()
@@ -326,7 +327,7 @@ async fn full(c: &Ctx, org: &OrgRow, access: &caller::Access) -> Result<Value, A
 
 pub async fn get_full(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let q = query::of(req);
-    let c = start(req, env).await?;
+    let c = start(req, env, ctx).await?;
     let Some(org) = resolve(&c, q.get("organizationId"), q.get("organizationSlug")).await? else {
         return ok(&Value::Null, ctx);
     };
@@ -345,7 +346,7 @@ pub struct SetActive {
 
 pub async fn set_active(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: SetActive = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let now = now_ms();
     if matches!(body.organization_id, Some(None)) && body.organization_slug.is_none() {
         store::set_active(&c.db, &c.me.session.id, None, now).await?;
@@ -378,7 +379,7 @@ pub async fn invite(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
         return Err(invalid("email", "email is not a valid address").with_reason("INVALID_EMAIL"));
     }
     let role = body.role.single()?.to_string();
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let org_id = target_org(body.organization_id.as_deref(), &c.me)?.to_string();
     let access = access(&c, &org_id).await?;
     access
@@ -494,7 +495,7 @@ pub async fn get_invitation(req: &Request, env: &Env, ctx: &RequestContext) -> A
         .get("id")
         .ok_or_else(|| invalid("id", "id is required"))?
         .to_string();
-    let c = start(req, env).await?;
+    let c = start(req, env, ctx).await?;
     let inv = my_invitation(&c, &id).await?;
     let org = store::org(&c.db, &inv.organization_id)
         .await?
@@ -515,7 +516,7 @@ pub struct InvitationId {
 
 pub async fn accept_invitation(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: InvitationId = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let inv = my_invitation(&c, &body.invitation_id).await?;
     let now = now_ms();
     if !store::accept_invitation(&c.db, &inv, &id(), &c.me.user.id, now).await? {
@@ -532,7 +533,7 @@ pub async fn accept_invitation(mut req: Request, env: &Env, ctx: &RequestContext
 
 pub async fn reject_invitation(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: InvitationId = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let inv = my_invitation(&c, &body.invitation_id).await?;
     if !store::close_invitation(&c.db, &inv.id, "rejected").await? {
         return Err(invitation_not_found());
@@ -544,7 +545,7 @@ pub async fn reject_invitation(mut req: Request, env: &Env, ctx: &RequestContext
 
 pub async fn cancel_invitation(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: InvitationId = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let inv = store::invitation(&c.db, &body.invitation_id)
         .await?
         .ok_or_else(invitation_not_found)?;
@@ -562,7 +563,7 @@ pub async fn cancel_invitation(mut req: Request, env: &Env, ctx: &RequestContext
 
 pub async fn list_invitations(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let q = query::of(req);
-    let c = start(req, env).await?;
+    let c = start(req, env, ctx).await?;
     let org_id = target_org(q.get("organizationId"), &c.me)?.to_string();
     access(&c, &org_id)
         .await?
@@ -598,7 +599,7 @@ pub struct RemoveMember {
 
 pub async fn remove_member(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: RemoveMember = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let org_id = target_org(body.organization_id.as_deref(), &c.me)?.to_string();
     let access = access(&c, &org_id).await?;
     let target = store::member_by_id_or_email(&c.db, &org_id, body.member_id_or_email.trim())
@@ -638,7 +639,7 @@ pub struct UpdateRole {
 pub async fn update_member_role(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: UpdateRole = read_json(&mut req, DEFAULT_LIMIT).await?;
     let role = body.role.single()?.to_string();
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let org_id = target_org(body.organization_id.as_deref(), &c.me)?.to_string();
     let access = access(&c, &org_id).await?;
     let forbidden = || {
@@ -684,7 +685,7 @@ pub struct OrgId {
 
 pub async fn leave(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: OrgId = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let me = store::member_of(&c.db, &body.organization_id, &c.me.user.id)
         .await?
         .ok_or_else(member_not_found)?;
@@ -695,7 +696,7 @@ pub async fn leave(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResu
 }
 
 pub async fn get_active_member(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let c = start(req, env).await?;
+    let c = start(req, env, ctx).await?;
     let org_id = target_org(None, &c.me)?.to_string();
     let m = store::member_of(&c.db, &org_id, &c.me.user.id)
         .await?
@@ -705,7 +706,7 @@ pub async fn get_active_member(req: &Request, env: &Env, ctx: &RequestContext) -
 
 pub async fn list_members(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let q = query::of(req);
-    let c = start(req, env).await?;
+    let c = start(req, env, ctx).await?;
     let org_id = match q.get("organizationSlug") {
         Some(slug) => {
             store::org_by_slug(&c.db, slug)
@@ -770,7 +771,7 @@ pub async fn update(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     {
         return Err(invalid("data", "logo or metadata too large"));
     }
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     let org_id = target_org(body.organization_id.as_deref(), &c.me)?.to_string();
     access(&c, &org_id)
         .await?
@@ -812,7 +813,7 @@ pub async fn update(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
 
 pub async fn delete(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     let body: OrgId = read_json(&mut req, DEFAULT_LIMIT).await?;
-    let c = start(&req, env).await?;
+    let c = start(&req, env, ctx).await?;
     access(&c, &body.organization_id)
         .await?
         .require(IAM_DELETE_TENANT)

@@ -99,7 +99,7 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     })
     .map_err(|_| ApiError::internal())?;
     let now = now_ms();
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     store::put_verification(
         &db,
         &id(),
@@ -204,7 +204,7 @@ pub async fn callback(
         .flatten()
         .and_then(|c| session::signed_cookie(cfg.secret.as_bytes(), &c, STATE_COOKIE));
     let from_here = cookie_state.as_deref() == Some(state);
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     let now = now_ms();
     let saved = match from_here {
         true => store::take_verification(&db, &state_identifier(state), now).await?,
@@ -272,7 +272,7 @@ pub async fn callback(
                 Some(u) => {
                     // The provider proved the address: an unverified account with it
                     // is theirs, minus whatever someone else set up on it.
-                    if u.email_verified == 0.0 {
+                    if !u.email_verified {
                         store::claim_unverified(&db, &u.id, now).await?;
                     }
                     store::link_account(
@@ -331,7 +331,7 @@ pub async fn callback(
     let target = cfg.absolute(target.unwrap_or("/"));
     let clear_state = session::clear_named(STATE_COOKIE, &cfg.cookie());
     let mut trusted = None;
-    if user.two_factor_enabled != 0.0 {
+    if user.two_factor_enabled {
         match crate::twofactor::gate(req, &db, &cfg, &user.id, true, ctx).await? {
             Gate::Challenge(challenge) => {
                 return Ok(challenge_redirect(&target, challenge, &clear_state, ctx))

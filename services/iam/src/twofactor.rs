@@ -16,11 +16,12 @@ use crate::store::{self, UserRow};
 use nno_auth::{backup, seal, session, totp};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
+use nno_worker::d1::Db;
 use nno_worker::runtime::{now_ms, random_array};
 use nno_worker::{respond, ApiResult, RequestContext};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worker::{D1Database, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 pub const CHALLENGE_COOKIE: &str = "better-auth.two_factor";
 const CHALLENGE_TTL_S: i64 = 600;
@@ -66,8 +67,8 @@ pub async fn enable(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
         return Err(invalid("issuer", "issuer must be 1 to 100 characters"));
     }
     let cfg = IamConfig::load(env)?;
-    let me = required(&req, env, &cfg).await?;
-    let db = store::db(env)?;
+    let me = required(&req, env, &cfg, ctx).await?;
+    let db = store::db(env, ctx)?;
     if !password_ok(&db, &me.user.email, &body.password).await? {
         return Err(invalid_password());
     }
@@ -111,11 +112,12 @@ pub struct Password {
 async fn confirmed(
     mut req: Request,
     env: &Env,
-) -> Result<(IamConfig, crate::dto::SessionAndUser, D1Database), ApiError> {
+    ctx: &RequestContext,
+) -> Result<(IamConfig, crate::dto::SessionAndUser, Db), ApiError> {
     let body: Password = read_json(&mut req, DEFAULT_LIMIT).await?;
     let cfg = IamConfig::load(env)?;
-    let me = required(&req, env, &cfg).await?;
-    let db = store::db(env)?;
+    let me = required(&req, env, &cfg, ctx).await?;
+    let db = store::db(env, ctx)?;
     if !password_ok(&db, &me.user.email, &body.password).await? {
         return Err(invalid_password());
     }
@@ -123,7 +125,7 @@ async fn confirmed(
 }
 
 pub async fn disable(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let (cfg, me, db) = confirmed(req, env).await?;
+    let (cfg, me, db) = confirmed(req, env, ctx).await?;
     store::set_two_factor_enabled(&db, &me.user.id, false, now_ms()).await?;
     // Turned on again later, two-factor must not be skipped by a device trusted before.
     store::forget_trusted_devices(&db, &me.user.id).await?;
@@ -134,7 +136,7 @@ pub async fn disable(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult
 }
 
 pub async fn get_totp_uri(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let (cfg, me, db) = confirmed(req, env).await?;
+    let (cfg, me, db) = confirmed(req, env, ctx).await?;
     let key = secret_of(&db, &cfg, &me.user.id).await?;
     let uri = totp::otpauth_uri(&key, &cfg.app_name, &me.user.email, params());
     Ok(respond::json(
@@ -145,7 +147,7 @@ pub async fn get_totp_uri(req: Request, env: &Env, ctx: &RequestContext) -> ApiR
 }
 
 pub async fn generate_backup_codes(req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let (_, me, db) = confirmed(req, env).await?;
+    let (_, me, db) = confirmed(req, env, ctx).await?;
     if !me.user.two_factor_enabled {
         return Err(err(
             ErrorCode::BadRequest,
@@ -180,7 +182,7 @@ fn not_enabled() -> ApiError {
     )
 }
 
-async fn secret_of(db: &D1Database, cfg: &IamConfig, user_id: &str) -> Result<Vec<u8>, ApiError> {
+async fn secret_of(db: &Db, cfg: &IamConfig, user_id: &str) -> Result<Vec<u8>, ApiError> {
     let row = store::two_factor(db, user_id)
         .await?
         .ok_or_else(not_enabled)?;
@@ -213,7 +215,7 @@ pub enum Gate {
 /// challenge (and clears a cookie that did not hold).
 pub async fn gate(
     req: &Request,
-    db: &D1Database,
+    db: &Db,
     cfg: &IamConfig,
     user_id: &str,
     remember: bool,
@@ -245,7 +247,7 @@ pub async fn gate(
 }
 
 /// Remembers this browser for `user_id`: a new trust record and its Set-Cookie.
-async fn trust_device(db: &D1Database, cfg: &IamConfig, user_id: &str) -> Result<String, ApiError> {
+async fn trust_device(db: &Db, cfg: &IamConfig, user_id: &str) -> Result<String, ApiError> {
     let token = session::new_token(random_array());
     let now = now_ms();
     store::put_verification(
@@ -268,7 +270,7 @@ async fn trust_device(db: &D1Database, cfg: &IamConfig, user_id: &str) -> Result
 
 /// Starts a sign-in challenge for `user`: the response that replaces the session.
 async fn start_challenge(
-    db: &D1Database,
+    db: &Db,
     cfg: &IamConfig,
     user_id: &str,
     remember: bool,
@@ -340,9 +342,9 @@ async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Facto
         return Err(invalid("code", "code is too long"));
     }
     let cfg = IamConfig::load(env)?;
-    let db = store::db(env)?;
+    let db = store::db(env, ctx)?;
     // With a session: confirming the set-up (or re-checking a code).
-    if let Some(me) = crate::caller::current(&req, env, &cfg).await? {
+    if let Some(me) = crate::caller::current(&req, env, &cfg, ctx).await? {
         check_factor(&db, &cfg, &me.user.id, &body.code, &factor).await?;
         if !me.user.two_factor_enabled {
             store::set_two_factor_enabled(&db, &me.user.id, true, now_ms()).await?;
@@ -412,7 +414,7 @@ async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Facto
 
 /// A new session for `user`, answered as `{token, user}` with the session cookie.
 pub async fn issue_session(
-    db: &D1Database,
+    db: &Db,
     cfg: &IamConfig,
     req: &Request,
     user: &UserRow,
@@ -431,7 +433,7 @@ pub async fn issue_session(
 }
 
 async fn check_factor(
-    db: &D1Database,
+    db: &Db,
     cfg: &IamConfig,
     user_id: &str,
     code: &str,
@@ -463,7 +465,7 @@ async fn check_factor(
 }
 
 async fn check_code(
-    db: &D1Database,
+    db: &Db,
     cfg: &IamConfig,
     user_id: &str,
     code: &str,

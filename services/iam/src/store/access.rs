@@ -1,12 +1,12 @@
 //! NNO's roles (feature permissions per tenant role) and per-user grants.
 
-use super::{all, batch, exec, exec_changed, first, iso, stmt};
+use super::iso;
 use nno_auth::permissions::Grant;
 use nno_core::ApiError;
+use nno_worker::d1::Db;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::D1Database;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,12 +16,8 @@ pub struct RolePermissionRow {
 }
 
 /// The tenant's mapping, every role.
-pub async fn role_permissions(
-    db: &D1Database,
-    org_id: &str,
-) -> Result<Vec<RolePermissionRow>, ApiError> {
-    all(
-        db,
+pub async fn role_permissions(db: &Db, org_id: &str) -> Result<Vec<RolePermissionRow>, ApiError> {
+    db.all(
         "SELECT role, permission FROM role_permission WHERE organizationId = ?1
          ORDER BY role, permission",
         &[org_id.into()],
@@ -31,36 +27,29 @@ pub async fn role_permissions(
 
 /// Replaces one role's feature permissions (an upsert of the whole set), atomically.
 pub async fn set_role_permissions(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     role: &str,
     permissions: &[String],
     now: f64,
 ) -> Result<(), ApiError> {
-    let mut statements = vec![stmt(
-        db,
+    let mut statements = vec![db.stmt(
         "DELETE FROM role_permission WHERE organizationId = ?1 AND role = ?2",
         &[org_id.into(), role.into()],
     )?];
     for p in permissions {
-        statements.push(stmt(
-            db,
+        statements.push(db.stmt(
             "INSERT INTO role_permission (organizationId, role, permission, createdAt)
              VALUES (?1, ?2, ?3, ?4)",
             &[org_id.into(), role.into(), p.as_str().into(), now.into()],
         )?);
     }
-    batch(db, statements).await.map(|_| ())
+    db.batch(statements).await.map(|_| ())
 }
 
 /// Removes a role's feature permissions; false if it had none.
-pub async fn delete_role_permissions(
-    db: &D1Database,
-    org_id: &str,
-    role: &str,
-) -> Result<bool, ApiError> {
-    exec_changed(
-        db,
+pub async fn delete_role_permissions(db: &Db, org_id: &str, role: &str) -> Result<bool, ApiError> {
+    db.exec_changed(
         "DELETE FROM role_permission WHERE organizationId = ?1 AND role = ?2",
         &[org_id.into(), role.into()],
     )
@@ -74,7 +63,8 @@ pub struct GrantRow {
     pub organization_id: String,
     pub user_id: String,
     pub permission: String,
-    pub granted: f64,
+    #[serde(deserialize_with = "nno_worker::d1::boolean")]
+    pub granted: bool,
     pub granted_by: String,
     pub expires_at: Option<f64>,
     pub created_at: f64,
@@ -84,7 +74,7 @@ impl GrantRow {
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id, "orgId": self.organization_id, "userId": self.user_id,
-            "permission": self.permission, "granted": self.granted != 0.0,
+            "permission": self.permission, "granted": self.granted,
             "grantedBy": self.granted_by,
             "expiresAt": self.expires_at.map(|e| e as i64),
             "createdAt": iso(self.created_at),
@@ -97,7 +87,7 @@ const GRANT_COLUMNS: &str =
 
 /// Live grants of a tenant, optionally for one user.
 pub async fn grants(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     user_id: Option<&str>,
     now: f64,
@@ -109,14 +99,12 @@ pub async fn grants(
          ORDER BY createdAt LIMIT 1000"
     );
     let user = user_id.map(JsValue::from).unwrap_or(JsValue::NULL);
-    all(db, &sql, &[org_id.into(), user, now.into()]).await
+    db.all(&sql, &[org_id.into(), user, now.into()]).await
 }
 
 /// Creates or replaces the user's grant of `permission` in the tenant.
-pub async fn upsert_grant(db: &D1Database, g: &GrantRow) -> Result<GrantRow, ApiError> {
-    exec(
-        db,
-        "INSERT INTO permission_grant (id, organizationId, userId, permission, granted, grantedBy, expiresAt, createdAt)
+pub async fn upsert_grant(db: &Db, g: &GrantRow) -> Result<GrantRow, ApiError> {
+    db.exec("INSERT INTO permission_grant (id, organizationId, userId, permission, granted, grantedBy, expiresAt, createdAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (organizationId, userId, permission) DO UPDATE SET
            granted = excluded.granted, grantedBy = excluded.grantedBy,
@@ -126,7 +114,7 @@ pub async fn upsert_grant(db: &D1Database, g: &GrantRow) -> Result<GrantRow, Api
             g.organization_id.as_str().into(),
             g.user_id.as_str().into(),
             g.permission.as_str().into(),
-            g.granted.into(),
+            f64::from(u8::from(g.granted)).into(),
             g.granted_by.as_str().into(),
             g.expires_at.map(JsValue::from_f64).unwrap_or(JsValue::NULL),
             g.created_at.into(),
@@ -137,8 +125,7 @@ pub async fn upsert_grant(db: &D1Database, g: &GrantRow) -> Result<GrantRow, Api
         "SELECT {GRANT_COLUMNS} FROM permission_grant
          WHERE organizationId = ?1 AND userId = ?2 AND permission = ?3"
     );
-    first(
-        db,
+    db.first(
         &sql,
         &[
             g.organization_id.as_str().into(),
@@ -150,19 +137,15 @@ pub async fn upsert_grant(db: &D1Database, g: &GrantRow) -> Result<GrantRow, Api
     .ok_or_else(ApiError::internal)
 }
 
-pub async fn grant(db: &D1Database, id: &str) -> Result<Option<GrantRow>, ApiError> {
+pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, ApiError> {
     let sql = format!("SELECT {GRANT_COLUMNS} FROM permission_grant WHERE id = ?1");
-    first(db, &sql, &[id.into()]).await
+    db.first(&sql, &[id.into()]).await
 }
 
-pub async fn delete_grant(db: &D1Database, id: &str) -> Result<(), ApiError> {
-    exec(
-        db,
-        "DELETE FROM permission_grant WHERE id = ?1",
-        &[id.into()],
-    )
-    .await
-    .map(|_| ())
+pub async fn delete_grant(db: &Db, id: &str) -> Result<(), ApiError> {
+    db.exec("DELETE FROM permission_grant WHERE id = ?1", &[id.into()])
+        .await
+        .map(|_| ())
 }
 
 /// A member's tenant role, the tenant's feature mapping for it and the member's live
@@ -174,7 +157,7 @@ pub struct MemberAccess {
 }
 
 pub async fn member_access(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     user_id: &str,
     now: f64,
@@ -190,34 +173,27 @@ pub async fn member_access(
     #[derive(Deserialize)]
     struct G {
         permission: String,
-        granted: f64,
+        #[serde(deserialize_with = "nno_worker::d1::boolean")]
+        granted: bool,
     }
     let p = [org_id.into(), user_id.into(), JsValue::from_f64(now)];
-    let results = batch(
-        db,
-        vec![
-            stmt(
-                db,
-                "SELECT role FROM member WHERE organizationId = ?1 AND userId = ?2 AND ?3 IS NOT NULL",
+    let results = db.batch(vec![
+            db.stmt("SELECT role FROM member WHERE organizationId = ?1 AND userId = ?2 AND ?3 IS NOT NULL",
                 &p,
             )?,
-            stmt(
-                db,
-                "SELECT rp.permission FROM role_permission rp
+            db.stmt("SELECT rp.permission FROM role_permission rp
                  JOIN member m ON m.organizationId = rp.organizationId AND m.role = rp.role
                  WHERE m.organizationId = ?1 AND m.userId = ?2 AND ?3 IS NOT NULL",
                 &p,
             )?,
-            stmt(
-                db,
-                "SELECT permission, granted FROM permission_grant
+            db.stmt("SELECT permission, granted FROM permission_grant
                  WHERE organizationId = ?1 AND userId = ?2 AND (expiresAt IS NULL OR expiresAt > ?3)",
                 &p,
             )?,
         ],
     )
     .await?;
-    let fail = |e| super::fail(e);
+    let fail = |e| db.fail(e);
     let mut it = results.into_iter();
     let (Some(r), Some(m), Some(g)) = (it.next(), it.next(), it.next()) else {
         return Err(ApiError::internal());
@@ -239,26 +215,26 @@ pub async fn member_access(
             .into_iter()
             .map(|g| Grant {
                 permission: g.permission,
-                granted: g.granted != 0.0,
+                granted: g.granted,
             })
             .collect(),
     }))
 }
 
 /// Whether any platform admin exists yet (for bootstrap).
-pub async fn platform_admin_exists(db: &D1Database) -> Result<bool, ApiError> {
+pub async fn platform_admin_exists(db: &Db) -> Result<bool, ApiError> {
     #[derive(Deserialize)]
     struct One {
         #[allow(dead_code)]
         id: String,
     }
-    Ok(first::<One>(
-        db,
-        r#"SELECT id FROM "user" WHERE role = 'platform-admin' LIMIT 1"#,
-        &[],
-    )
-    .await?
-    .is_some())
+    Ok(db
+        .first::<One>(
+            r#"SELECT id FROM "user" WHERE role = 'platform-admin' LIMIT 1"#,
+            &[],
+        )
+        .await?
+        .is_some())
 }
 
 pub enum Bootstrapped {
@@ -270,20 +246,21 @@ pub enum Bootstrapped {
 /// The first platform admin with a credential account, and the `bootstrap` row whose
 /// primary key lets this succeed exactly once; one transaction.
 pub async fn bootstrap_admin(
-    db: &D1Database,
+    db: &Db,
     admin: &super::NewUser<'_>,
     now: f64,
 ) -> Result<Bootstrapped, ApiError> {
-    let once = stmt(
-        db,
+    let once = db.stmt(
         "INSERT INTO bootstrap (step, userId, createdAt) VALUES ('platform-admin', ?1, ?2)",
         &[admin.id.into(), now.into()],
     )?;
     let [user, account] = super::new_user_statements(db, admin, now)?;
-    match db.batch(vec![once, user, account]).await {
-        Ok(_) => Ok(Bootstrapped::Created),
-        Err(e) if super::violates_unique(&e, "bootstrap.step") => Ok(Bootstrapped::AlreadyDone),
-        Err(e) if super::violates_unique(&e, "user.email") => Ok(Bootstrapped::EmailTaken),
-        Err(e) => Err(super::fail(e)),
-    }
+    let written = db
+        .batch_unique(vec![once, user, account], &["bootstrap.step", "user.email"])
+        .await?;
+    Ok(match written {
+        Ok(_) => Bootstrapped::Created,
+        Err("bootstrap.step") => Bootstrapped::AlreadyDone,
+        Err(_) => Bootstrapped::EmailTaken,
+    })
 }

@@ -1,11 +1,11 @@
 //! API keys, stored by the SHA-256 of the key.
 
-use super::{all, changes, exec, first, iso, opt, stmt};
+use super::iso;
 use nno_core::ApiError;
+use nno_worker::d1::{changes, opt, Db};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::D1Database;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,9 +51,8 @@ impl KeyRow {
 const KEY_COLUMNS: &str = "id, name, start, userId, organizationId, scopes, rateLimitMax,
     rateLimitWindowMs, expiresAt, lastUsedAt, revokedAt, createdAt";
 
-pub async fn create_key(db: &D1Database, k: &KeyRow, key_hash: &str) -> Result<(), ApiError> {
-    exec(
-        db,
+pub async fn create_key(db: &Db, k: &KeyRow, key_hash: &str) -> Result<(), ApiError> {
+    db.exec(
         "INSERT INTO apikey (id, name, start, key, userId, organizationId, scopes, rateLimitMax,
                              rateLimitWindowMs, expiresAt, createdAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -77,71 +76,63 @@ pub async fn create_key(db: &D1Database, k: &KeyRow, key_hash: &str) -> Result<(
 
 /// A live key by hash (not revoked, not expired), marking it used. The update and the
 /// read are one statement, so a key revoked a moment ago is not returned.
-pub async fn use_key(
-    db: &D1Database,
-    key_hash: &str,
-    now: f64,
-) -> Result<Option<KeyRow>, ApiError> {
+pub async fn use_key(db: &Db, key_hash: &str, now: f64) -> Result<Option<KeyRow>, ApiError> {
     let sql = format!(
         "UPDATE apikey SET lastUsedAt = ?2
          WHERE key = ?1 AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?2)
          RETURNING {KEY_COLUMNS}"
     );
-    first(db, &sql, &[key_hash.into(), now.into()]).await
+    db.first(&sql, &[key_hash.into(), now.into()]).await
 }
 
 /// Keys a user owns personally, or a tenant's keys.
-pub async fn keys(
-    db: &D1Database,
-    user_id: &str,
-    org_id: Option<&str>,
-) -> Result<Vec<KeyRow>, ApiError> {
+pub async fn keys(db: &Db, user_id: &str, org_id: Option<&str>) -> Result<Vec<KeyRow>, ApiError> {
     match org_id {
         Some(org) => {
             let sql = format!(
                 "SELECT {KEY_COLUMNS} FROM apikey WHERE organizationId = ?1
                  ORDER BY createdAt DESC LIMIT 500"
             );
-            all(db, &sql, &[org.into()]).await
+            db.all(&sql, &[org.into()]).await
         }
         None => {
             let sql = format!(
                 "SELECT {KEY_COLUMNS} FROM apikey WHERE userId = ?1 AND organizationId IS NULL
                  ORDER BY createdAt DESC LIMIT 500"
             );
-            all(db, &sql, &[user_id.into()]).await
+            db.all(&sql, &[user_id.into()]).await
         }
     }
 }
 
-pub async fn key(db: &D1Database, id: &str) -> Result<Option<KeyRow>, ApiError> {
+pub async fn key(db: &Db, id: &str) -> Result<Option<KeyRow>, ApiError> {
     let sql = format!("SELECT {KEY_COLUMNS} FROM apikey WHERE id = ?1");
-    first(db, &sql, &[id.into()]).await
+    db.first(&sql, &[id.into()]).await
 }
 
-pub async fn revoke_key(db: &D1Database, id: &str, now: f64) -> Result<bool, ApiError> {
-    let r = stmt(
-        db,
-        "UPDATE apikey SET revokedAt = ?2 WHERE id = ?1 AND revokedAt IS NULL",
-        &[id.into(), now.into()],
-    )?
-    .run()
-    .await
-    .map_err(super::fail)?;
+pub async fn revoke_key(db: &Db, id: &str, now: f64) -> Result<bool, ApiError> {
+    let r = db
+        .stmt(
+            "UPDATE apikey SET revokedAt = ?2 WHERE id = ?1 AND revokedAt IS NULL",
+            &[id.into(), now.into()],
+        )?
+        .run()
+        .await
+        .map_err(|e| db.fail(e))?;
     Ok(changes(&r) > 0)
 }
 
-pub async fn count_live_keys(db: &D1Database, user_id: &str, now: f64) -> Result<usize, ApiError> {
+pub async fn count_live_keys(db: &Db, user_id: &str, now: f64) -> Result<usize, ApiError> {
     #[derive(Deserialize)]
     struct N {
         n: f64,
     }
-    let n: Option<N> = first(
-        db,
-        "SELECT COUNT(*) AS n FROM apikey WHERE userId = ?1 AND revokedAt IS NULL
+    let n: Option<N> = db
+        .first(
+            "SELECT COUNT(*) AS n FROM apikey WHERE userId = ?1 AND revokedAt IS NULL
            AND (expiresAt IS NULL OR expiresAt > ?2)",
-        &[user_id.into(), now.into()],
-    )
-    .await?;
+            &[user_id.into(), now.into()],
+        )
+        .await?;
     Ok(n.map(|n| n.n as usize).unwrap_or(0))
 }

@@ -1,31 +1,26 @@
 //! Writes behind the e-mailed-link flows: password reset, e-mail verification, magic
 //! link sign-up.
 
-use super::{batch, exec, exec_changed, stmt};
 use nno_core::ApiError;
-use worker::D1Database;
+use nno_worker::d1::Db;
 
 /// Sets the password (creating the credential account if the user had none, e.g. a
 /// social or magic-link user) and ends every session of the user; one transaction.
 pub async fn reset_password(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     account_id: &str,
     hash: &str,
     now: f64,
 ) -> Result<(), ApiError> {
-    batch(
-        db,
-        vec![
-            stmt(
-                db,
-                "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
+    db.batch(vec![
+            db.stmt("INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
                  VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)
                  ON CONFLICT (providerId, accountId) DO UPDATE SET password = excluded.password,
                    updatedAt = excluded.updatedAt",
                 &[account_id.into(), user_id.into(), hash.into(), now.into()],
             )?,
-            stmt(db, "DELETE FROM session WHERE userId = ?1", &[user_id.into()])?,
+            db.stmt("DELETE FROM session WHERE userId = ?1", &[user_id.into()])?,
         ],
     )
     .await
@@ -33,13 +28,12 @@ pub async fn reset_password(
 }
 
 pub async fn mark_verified(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     email: &str,
     now: f64,
 ) -> Result<bool, ApiError> {
-    exec_changed(
-        db,
+    db.exec_changed(
         r#"UPDATE "user" SET emailVerified = 1, updatedAt = ?3 WHERE id = ?1 AND email = ?2"#,
         &[user_id.into(), email.into(), now.into()],
     )
@@ -49,7 +43,7 @@ pub async fn mark_verified(
 /// A user who signs up through a link or a provider: no password; e-mail verified when
 /// the link or the provider proved it.
 pub async fn create_passwordless_user(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     name: &str,
     email: &str,
@@ -57,9 +51,7 @@ pub async fn create_passwordless_user(
     verified: bool,
     now: f64,
 ) -> Result<bool, ApiError> {
-    exec_changed(
-        db,
-        r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
+    db.exec_changed(r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
            VALUES (?1, ?2, ?3, ?6, ?4, 'user', 0, ?5, ?5)
            ON CONFLICT (email) DO NOTHING"#,
         &[
@@ -77,28 +69,20 @@ pub async fn create_passwordless_user(
 /// Someone proved they own the address of an account that was never verified: whoever
 /// registered it before (perhaps not them) loses the password, sessions, API keys and
 /// second factor they set up.
-pub async fn claim_unverified(db: &D1Database, user_id: &str, now: f64) -> Result<(), ApiError> {
-    batch(
-        db,
-        vec![
-            stmt(
-                db,
-                "DELETE FROM account WHERE userId = ?1",
+pub async fn claim_unverified(db: &Db, user_id: &str, now: f64) -> Result<(), ApiError> {
+    db.batch(vec![
+            db.stmt("DELETE FROM account WHERE userId = ?1",
                 &[user_id.into()],
             )?,
-            stmt(
-                db,
-                "DELETE FROM session WHERE userId = ?1",
+            db.stmt("DELETE FROM session WHERE userId = ?1",
                 &[user_id.into()],
             )?,
             // Keys and a second factor set up before the address was proven are not the
             // owner's either.
-            stmt(db, "DELETE FROM apikey WHERE userId = ?1", &[user_id.into()])?,
-            stmt(db, "DELETE FROM twoFactor WHERE userId = ?1", &[user_id.into()])?,
-            stmt(db, super::FORGET_TRUSTED_DEVICES, &[user_id.into()])?,
-            stmt(
-                db,
-                r#"UPDATE "user" SET emailVerified = 1, twoFactorEnabled = 0, updatedAt = ?2 WHERE id = ?1"#,
+            db.stmt("DELETE FROM apikey WHERE userId = ?1", &[user_id.into()])?,
+            db.stmt("DELETE FROM twoFactor WHERE userId = ?1", &[user_id.into()])?,
+            db.stmt(super::FORGET_TRUSTED_DEVICES, &[user_id.into()])?,
+            db.stmt(r#"UPDATE "user" SET emailVerified = 1, twoFactorEnabled = 0, updatedAt = ?2 WHERE id = ?1"#,
                 &[user_id.into(), now.into()],
             )?,
         ],
@@ -109,7 +93,7 @@ pub async fn claim_unverified(db: &D1Database, user_id: &str, now: f64) -> Resul
 
 /// The user an external account (provider, id at the provider) belongs to.
 pub async fn user_of_account(
-    db: &D1Database,
+    db: &Db,
     provider: &str,
     account_id: &str,
 ) -> Result<Option<String>, ApiError> {
@@ -118,17 +102,17 @@ pub async fn user_of_account(
         #[serde(rename = "userId")]
         user_id: String,
     }
-    Ok(super::first::<Row>(
-        db,
-        "SELECT userId FROM account WHERE providerId = ?1 AND accountId = ?2",
-        &[provider.into(), account_id.into()],
-    )
-    .await?
-    .map(|r| r.user_id))
+    Ok(db
+        .first::<Row>(
+            "SELECT userId FROM account WHERE providerId = ?1 AND accountId = ?2",
+            &[provider.into(), account_id.into()],
+        )
+        .await?
+        .map(|r| r.user_id))
 }
 
 pub async fn link_account(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     provider: &str,
     account_id: &str,
@@ -136,8 +120,7 @@ pub async fn link_account(
     scope: &str,
     now: f64,
 ) -> Result<(), ApiError> {
-    exec(
-        db,
+    db.exec(
         "INSERT INTO account (id, accountId, providerId, userId, scope, createdAt, updatedAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (providerId, accountId) DO NOTHING",
         &[

@@ -1,18 +1,16 @@
 //! IAM's SQL, all of it, as prepared statements against the `DB` binding.
 
 use crate::dto;
-use nno_core::{ApiError, ErrorCode};
+use nno_core::ApiError;
+use nno_worker::d1::{opt, Db};
+use nno_worker::RequestContext;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::Env;
 
-pub fn db(env: &Env) -> Result<D1Database, ApiError> {
-    env.d1("DB").map_err(|_| {
-        ApiError::new(
-            ErrorCode::ServiceUnavailable,
-            "the IAM database is not bound",
-        )
-    })
+/// IAM's database (the `DB` binding), for this request.
+pub fn db(env: &Env, ctx: &RequestContext) -> Result<Db, ApiError> {
+    Db::bind(env, "DB", ctx)
 }
 
 mod access;
@@ -29,30 +27,6 @@ pub use tenants::*;
 pub use twofactor::*;
 pub use verification::*;
 
-pub(crate) fn fail(e: worker::Error) -> ApiError {
-    nno_worker::log::event(
-        "error",
-        "iam",
-        "d1 query failed",
-        serde_json::json!({ "error": e.to_string() }),
-    );
-    ApiError::internal()
-}
-
-/// Runs a statement that returns no rows; the result carries `changes`.
-pub(crate) async fn exec(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> Result<worker::D1Result, ApiError> {
-    db.prepare(sql)
-        .bind(params)
-        .map_err(fail)?
-        .run()
-        .await
-        .map_err(fail)
-}
-
 pub(crate) fn iso(ms: f64) -> String {
     js_sys::Date::new(&JsValue::from_f64(ms))
         .to_iso_string()
@@ -65,10 +39,12 @@ pub struct UserRow {
     pub id: String,
     pub name: String,
     pub email: String,
-    pub email_verified: f64,
+    #[serde(deserialize_with = "nno_worker::d1::boolean")]
+    pub email_verified: bool,
     pub image: Option<String>,
     pub role: String,
-    pub two_factor_enabled: f64,
+    #[serde(deserialize_with = "nno_worker::d1::boolean")]
+    pub two_factor_enabled: bool,
     pub created_at: f64,
     pub updated_at: f64,
     /// The credential account's stored hash, where the query joins it.
@@ -82,10 +58,10 @@ impl UserRow {
             id: self.id.clone(),
             name: self.name.clone(),
             email: self.email.clone(),
-            email_verified: self.email_verified != 0.0,
+            email_verified: self.email_verified,
             image: self.image.clone(),
             role: self.role.clone(),
-            two_factor_enabled: self.two_factor_enabled != 0.0,
+            two_factor_enabled: self.two_factor_enabled,
             created_at: iso(self.created_at),
             updated_at: iso(self.updated_at),
         }
@@ -94,18 +70,13 @@ impl UserRow {
 
 pub(crate) const USER_COLUMNS: &str = r#"u.id, u.name, u.email, u.emailVerified, u.image, u.role, u.twoFactorEnabled, u.createdAt, u.updatedAt"#;
 
-pub async fn user_with_password(db: &D1Database, email: &str) -> Result<Option<UserRow>, ApiError> {
+pub async fn user_with_password(db: &Db, email: &str) -> Result<Option<UserRow>, ApiError> {
     let sql = format!(
         r#"SELECT {USER_COLUMNS}, a.password FROM "user" u
            LEFT JOIN account a ON a.userId = u.id AND a.providerId = 'credential'
            WHERE u.email = ?1"#
     );
-    db.prepare(sql)
-        .bind(&[email.into()])
-        .map_err(fail)?
-        .first::<UserRow>(None)
-        .await
-        .map_err(fail)
+    db.first::<UserRow>(&sql, &[email.into()]).await
 }
 
 pub struct NewSession<'a> {
@@ -118,19 +89,11 @@ pub struct NewSession<'a> {
     pub now: f64,
 }
 
-pub(crate) fn opt(v: Option<&str>) -> JsValue {
-    v.map(JsValue::from).unwrap_or(JsValue::NULL)
-}
-
-fn insert_session(
-    db: &D1Database,
-    s: &NewSession,
-) -> Result<worker::D1PreparedStatement, ApiError> {
-    db.prepare(
+fn insert_session(db: &Db, s: &NewSession) -> Result<worker::D1PreparedStatement, ApiError> {
+    db.stmt(
         "INSERT INTO session (id, token, userId, expiresAt, ipAddress, userAgent, createdAt, updatedAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-    )
-    .bind(&[
+        &[
         s.id.into(),
         s.token_hash.into(),
         s.user_id.into(),
@@ -139,7 +102,6 @@ fn insert_session(
         opt(s.user_agent),
         s.now.into(),
     ])
-    .map_err(fail)
 }
 
 pub struct NewUser<'a> {
@@ -155,13 +117,11 @@ pub struct NewUser<'a> {
 
 /// The user row and their credential account.
 pub(crate) fn new_user_statements(
-    db: &D1Database,
+    db: &Db,
     u: &NewUser<'_>,
     now: f64,
 ) -> Result<[worker::D1PreparedStatement; 2], ApiError> {
-    let user = stmt(
-        db,
-        r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
+    let user = db.stmt(r#"INSERT INTO "user" (id, name, email, emailVerified, image, role, twoFactorEnabled, createdAt, updatedAt)
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)"#,
         &[
             u.id.into(),
@@ -173,8 +133,7 @@ pub(crate) fn new_user_statements(
             now.into(),
         ],
     )?;
-    let account = stmt(
-        db,
+    let account = db.stmt(
         "INSERT INTO account (id, accountId, providerId, userId, password, createdAt, updatedAt)
          VALUES (?1, ?2, 'credential', ?2, ?3, ?4, ?4)",
         &[
@@ -190,31 +149,25 @@ pub(crate) fn new_user_statements(
 /// The user, their credential account and their first session, in one batch (D1 runs
 /// a batch as one transaction: a failure leaves nothing half-created). Returns false
 /// when the e-mail is already taken.
-pub async fn create_user(
-    db: &D1Database,
-    u: &NewUser<'_>,
-    s: &NewSession<'_>,
-) -> Result<bool, ApiError> {
+pub async fn create_user(db: &Db, u: &NewUser<'_>, s: &NewSession<'_>) -> Result<bool, ApiError> {
     let [user, account] = new_user_statements(db, u, s.now)?;
-    match db.batch(vec![user, account, insert_session(db, s)?]).await {
-        Ok(_) => Ok(true),
-        Err(e) if violates_unique(&e, "user.email") => Ok(false),
-        Err(e) => Err(fail(e)),
-    }
+    let written = db
+        .batch_unique(vec![user, account, insert_session(db, s)?], &["user.email"])
+        .await?;
+    Ok(written.is_ok())
 }
 
-pub async fn create_session(db: &D1Database, s: &NewSession<'_>) -> Result<(), ApiError> {
-    insert_session(db, s)?.run().await.map_err(fail).map(|_| ())
+pub async fn create_session(db: &Db, s: &NewSession<'_>) -> Result<(), ApiError> {
+    insert_session(db, s)?
+        .run()
+        .await
+        .map_err(|e| db.fail(e))
+        .map(|_| ())
 }
 
-pub async fn update_password(
-    db: &D1Database,
-    user_id: &str,
-    hash: &str,
-    now: f64,
-) -> Result<(), ApiError> {
+pub async fn update_password(db: &Db, user_id: &str, hash: &str, now: f64) -> Result<(), ApiError> {
     let sql = "UPDATE account SET password = ?1, updatedAt = ?2 WHERE userId = ?3 AND providerId = 'credential'";
-    exec(db, sql, &[hash.into(), now.into(), user_id.into()])
+    db.exec(sql, &[hash.into(), now.into(), user_id.into()])
         .await
         .map(|_| ())
 }
@@ -235,7 +188,7 @@ struct SessionRow {
 
 /// The live session whose token hashes to `token_hash`, with its user.
 pub async fn session(
-    db: &D1Database,
+    db: &Db,
     token: &str,
     token_hash: &str,
     now: f64,
@@ -248,12 +201,8 @@ pub async fn session(
            WHERE s.token = ?1 AND s.expiresAt > ?2"#
     );
     let row = db
-        .prepare(sql)
-        .bind(&[token_hash.into(), now.into()])
-        .map_err(fail)?
-        .first::<SessionRow>(None)
-        .await
-        .map_err(fail)?;
+        .first::<SessionRow>(&sql, &[token_hash.into(), now.into()])
+        .await?;
     Ok(row.map(|r| dto::SessionAndUser {
         session: dto::Session {
             id: r.session_id,
@@ -270,14 +219,10 @@ pub async fn session(
     }))
 }
 
-pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<(), ApiError> {
-    exec(
-        db,
-        "DELETE FROM session WHERE token = ?1",
-        &[token_hash.into()],
-    )
-    .await
-    .map(|_| ())
+pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), ApiError> {
+    db.exec("DELETE FROM session WHERE token = ?1", &[token_hash.into()])
+        .await
+        .map(|_| ())
 }
 
 #[derive(Debug, Deserialize)]
@@ -296,22 +241,17 @@ struct ListedSession {
 /// A user's live sessions, newest first. Tokens are not stored, so `token` holds the
 /// session id, which revoke-session accepts (it signs nobody in).
 pub async fn list_sessions(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     now: f64,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db
-        .prepare(
+        .all::<ListedSession>(
             "SELECT id, userId, expiresAt, ipAddress, userAgent, activeOrganizationId, createdAt, updatedAt
              FROM session WHERE userId = ?1 AND expiresAt > ?2 ORDER BY createdAt DESC LIMIT 100",
+            &[user_id.into(), now.into()],
         )
-        .bind(&[user_id.into(), now.into()])
-        .map_err(fail)?
-        .all()
-        .await
-        .map_err(fail)?
-        .results::<ListedSession>()
-        .map_err(fail)?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -327,93 +267,35 @@ pub async fn list_sessions(
 
 /// Deletes the user's session with this token hash or this id; false if there was none.
 pub async fn revoke_session(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     token_hash: &str,
     id: &str,
 ) -> Result<bool, ApiError> {
     let sql = "DELETE FROM session WHERE userId = ?1 AND (token = ?2 OR id = ?3)";
-    let r = exec(db, sql, &[user_id.into(), token_hash.into(), id.into()]).await?;
+    let r = db
+        .exec(sql, &[user_id.into(), token_hash.into(), id.into()])
+        .await?;
     Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
 /// Deletes every session of the user except `keep_token_hash` (all of them if `None`).
 pub async fn revoke_sessions(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     keep_token_hash: Option<&str>,
 ) -> Result<(), ApiError> {
     let keep = keep_token_hash.map(JsValue::from).unwrap_or(JsValue::NULL);
     let sql = "DELETE FROM session WHERE userId = ?1 AND token IS NOT ?2";
-    exec(db, sql, &[user_id.into(), keep]).await.map(|_| ())
-}
-
-/// Binds and prepares one statement.
-pub(crate) fn stmt(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> Result<worker::D1PreparedStatement, ApiError> {
-    db.prepare(sql).bind(params).map_err(fail)
-}
-
-/// The first row of a query, if any.
-pub(crate) async fn first<T: serde::de::DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> Result<Option<T>, ApiError> {
-    stmt(db, sql, params)?.first::<T>(None).await.map_err(fail)
-}
-
-/// Every row of a query.
-pub(crate) async fn all<T: serde::de::DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> Result<Vec<T>, ApiError> {
-    stmt(db, sql, params)?
-        .all()
-        .await
-        .map_err(fail)?
-        .results::<T>()
-        .map_err(fail)
-}
-
-/// Runs statements as one transaction; the results carry `changes`.
-pub(crate) async fn batch(
-    db: &D1Database,
-    statements: Vec<worker::D1PreparedStatement>,
-) -> Result<Vec<worker::D1Result>, ApiError> {
-    db.batch(statements).await.map_err(fail)
-}
-
-/// Runs a statement; whether it changed any row.
-pub(crate) async fn exec_changed(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> Result<bool, ApiError> {
-    Ok(changes(&exec(db, sql, params).await?) > 0)
-}
-
-/// Whether a D1 error is the UNIQUE constraint on `table.column` failing.
-pub(crate) fn violates_unique(e: &worker::Error, column: &str) -> bool {
-    e.to_string()
-        .contains(&format!("UNIQUE constraint failed: {column}"))
-}
-
-/// Rows a statement changed.
-pub(crate) fn changes(r: &worker::D1Result) -> usize {
-    r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+    db.exec(sql, &[user_id.into(), keep]).await.map(|_| ())
 }
 
 /// The user with this id.
-pub async fn user_by_id(db: &D1Database, id: &str) -> Result<Option<UserRow>, ApiError> {
+pub async fn user_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, ApiError> {
     let sql = format!(
         r#"SELECT {USER_COLUMNS}, a.password FROM "user" u
            LEFT JOIN account a ON a.userId = u.id AND a.providerId = 'credential'
            WHERE u.id = ?1"#
     );
-    first(db, &sql, &[id.into()]).await
+    db.first(&sql, &[id.into()]).await
 }

@@ -1,11 +1,11 @@
 //! Tenants: Better Auth's organization, member and invitation tables.
 
-use super::{all, batch, changes, exec, exec_changed, fail, first, iso, opt, stmt};
+use super::iso;
 use nno_core::ApiError;
+use nno_worker::d1::{changes, opt, Db};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::D1Database;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -100,9 +100,8 @@ pub struct NewOrg<'a> {
 
 /// The organization and its owner's membership in one transaction; false when the slug
 /// is taken.
-pub async fn create_org(db: &D1Database, o: &NewOrg<'_>) -> Result<bool, ApiError> {
-    let org = stmt(
-        db,
+pub async fn create_org(db: &Db, o: &NewOrg<'_>) -> Result<bool, ApiError> {
+    let org = db.stmt(
         "INSERT INTO organization (id, name, slug, logo, metadata, orgType, createdAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &[
@@ -115,54 +114,51 @@ pub async fn create_org(db: &D1Database, o: &NewOrg<'_>) -> Result<bool, ApiErro
             o.now.into(),
         ],
     )?;
-    let owner = stmt(
-        db,
-        "INSERT INTO member (id, organizationId, userId, role, createdAt) VALUES (?1, ?2, ?3, 'owner', ?4)",
+    let owner = db.stmt("INSERT INTO member (id, organizationId, userId, role, createdAt) VALUES (?1, ?2, ?3, 'owner', ?4)",
         &[o.owner_member_id.into(), o.id.into(), o.owner_id.into(), o.now.into()],
     )?;
-    match db.batch(vec![org, owner]).await {
-        Ok(_) => Ok(true),
-        Err(e) if super::violates_unique(&e, "organization.slug") => Ok(false),
-        Err(e) => Err(fail(e)),
-    }
+    let written = db
+        .batch_unique(vec![org, owner], &["organization.slug"])
+        .await?;
+    Ok(written.is_ok())
 }
 
-pub async fn slug_taken(db: &D1Database, slug: &str) -> Result<bool, ApiError> {
+pub async fn slug_taken(db: &Db, slug: &str) -> Result<bool, ApiError> {
     #[derive(Deserialize)]
     struct One {
         #[allow(dead_code)]
         id: String,
     }
-    Ok(first::<One>(
-        db,
-        "SELECT id FROM organization WHERE slug = ?1",
-        &[slug.into()],
-    )
-    .await?
-    .is_some())
+    Ok(db
+        .first::<One>(
+            "SELECT id FROM organization WHERE slug = ?1",
+            &[slug.into()],
+        )
+        .await?
+        .is_some())
 }
 
-pub async fn org(db: &D1Database, id: &str) -> Result<Option<OrgRow>, ApiError> {
+pub async fn org(db: &Db, id: &str) -> Result<Option<OrgRow>, ApiError> {
     let sql = format!("SELECT {ORG_COLUMNS} FROM organization o WHERE o.id = ?1");
-    first(db, &sql, &[id.into()]).await
+    db.first(&sql, &[id.into()]).await
 }
 
-pub async fn org_by_slug(db: &D1Database, slug: &str) -> Result<Option<OrgRow>, ApiError> {
+pub async fn org_by_slug(db: &Db, slug: &str) -> Result<Option<OrgRow>, ApiError> {
     let sql = format!("SELECT {ORG_COLUMNS} FROM organization o WHERE o.slug = ?1");
-    first(db, &sql, &[slug.into()]).await
+    db.first(&sql, &[slug.into()]).await
 }
 
 /// The organizations a user belongs to, oldest membership first.
-pub async fn orgs_of(db: &D1Database, user_id: &str) -> Result<Vec<OrgRow>, ApiError> {
+pub async fn orgs_of(db: &Db, user_id: &str) -> Result<Vec<OrgRow>, ApiError> {
     let sql = format!(
         "SELECT {ORG_COLUMNS} FROM organization o JOIN member m ON m.organizationId = o.id
          WHERE m.userId = ?1 ORDER BY m.createdAt LIMIT 500"
     );
-    all(db, &sql, &[user_id.into()]).await
+    db.all(&sql, &[user_id.into()]).await
 }
 
 pub async fn update_org(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     name: Option<&str>,
     slug: Option<&str>,
@@ -182,33 +178,26 @@ pub async fn update_org(
     ];
     // The slug was checked just before; a concurrent rename to the same slug fails the
     // UNIQUE constraint and is reported as taken.
-    match stmt(db, sql, &params)?.run().await {
-        Ok(_) => Ok(true),
-        Err(e) if super::violates_unique(&e, "organization.slug") => Ok(false),
-        Err(e) => Err(fail(e)),
-    }
+    let written = db.exec_unique(sql, &params, &["organization.slug"]).await?;
+    Ok(written.is_ok())
 }
 
 /// Deletes the organization (members, invitations, roles, grants and its keys go with
 /// it) and clears it as anyone's active organization.
-pub async fn delete_org(db: &D1Database, id: &str) -> Result<(), ApiError> {
-    batch(
-        db,
-        vec![
-            stmt(
-                db,
-                "UPDATE session SET activeOrganizationId = NULL WHERE activeOrganizationId = ?1",
-                &[id.into()],
-            )?,
-            stmt(db, "DELETE FROM organization WHERE id = ?1", &[id.into()])?,
-        ],
-    )
+pub async fn delete_org(db: &Db, id: &str) -> Result<(), ApiError> {
+    db.batch(vec![
+        db.stmt(
+            "UPDATE session SET activeOrganizationId = NULL WHERE activeOrganizationId = ?1",
+            &[id.into()],
+        )?,
+        db.stmt("DELETE FROM organization WHERE id = ?1", &[id.into()])?,
+    ])
     .await
     .map(|_| ())
 }
 
 pub async fn member_of(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     user_id: &str,
 ) -> Result<Option<MemberRow>, ApiError> {
@@ -216,12 +205,12 @@ pub async fn member_of(
         r#"SELECT {MEMBER_COLUMNS} FROM member m JOIN "user" u ON u.id = m.userId
            WHERE m.organizationId = ?1 AND m.userId = ?2"#
     );
-    first(db, &sql, &[org_id.into(), user_id.into()]).await
+    db.first(&sql, &[org_id.into(), user_id.into()]).await
 }
 
 /// A member of the organization by member id or by the member's e-mail.
 pub async fn member_by_id_or_email(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     id_or_email: &str,
 ) -> Result<Option<MemberRow>, ApiError> {
@@ -230,15 +219,16 @@ pub async fn member_by_id_or_email(
            WHERE m.organizationId = ?1 AND (m.id = ?2 OR u.email = ?3)"#
     );
     let email = nno_auth::validate::normalize_email(id_or_email);
-    first(db, &sql, &[org_id.into(), id_or_email.into(), email.into()]).await
+    db.first(&sql, &[org_id.into(), id_or_email.into(), email.into()])
+        .await
 }
 
-pub async fn members(db: &D1Database, org_id: &str) -> Result<Vec<MemberRow>, ApiError> {
+pub async fn members(db: &Db, org_id: &str) -> Result<Vec<MemberRow>, ApiError> {
     let sql = format!(
         r#"SELECT {MEMBER_COLUMNS} FROM member m JOIN "user" u ON u.id = m.userId
            WHERE m.organizationId = ?1 ORDER BY m.createdAt LIMIT 1000"#
     );
-    all(db, &sql, &[org_id.into()]).await
+    db.all(&sql, &[org_id.into()]).await
 }
 
 /// The guard that keeps a tenant from losing its last owner, checked inside the same
@@ -248,13 +238,8 @@ const NOT_LAST_OWNER: &str = "(member.role <> 'owner' OR (SELECT COUNT(*) FROM m
      WHERE o.organizationId = member.organizationId AND o.role = 'owner') > 1)";
 
 /// Sets a member's role; false (nothing changed) if that would demote the last owner.
-pub async fn set_member_role(
-    db: &D1Database,
-    member_id: &str,
-    role: &str,
-) -> Result<bool, ApiError> {
-    exec_changed(
-        db,
+pub async fn set_member_role(db: &Db, member_id: &str, role: &str) -> Result<bool, ApiError> {
+    db.exec_changed(
         &format!(
             "UPDATE member SET role = ?2 WHERE id = ?1 AND (?2 = 'owner' OR {NOT_LAST_OWNER})"
         ),
@@ -266,33 +251,23 @@ pub async fn set_member_role(
 /// Removes a membership and everything that hung on it: the user's grants and API
 /// keys in that tenant, and the tenant as their sessions' active one. One transaction;
 /// false (nothing changed) if the member is the tenant's last owner.
-pub async fn remove_member(db: &D1Database, m: &MemberRow) -> Result<bool, ApiError> {
+pub async fn remove_member(db: &Db, m: &MemberRow) -> Result<bool, ApiError> {
     let p = [m.organization_id.as_str().into(), m.user_id.as_str().into()];
     // The statements after the first run only if the membership is really gone.
     let gone = "NOT EXISTS (SELECT 1 FROM member WHERE organizationId = ?1 AND userId = ?2)";
-    let results = batch(
-        db,
-        vec![
-            stmt(
-                db,
-                &format!(
+    let results = db.batch(vec![
+            db.stmt(&format!(
                     "DELETE FROM member WHERE organizationId = ?1 AND userId = ?2 AND {NOT_LAST_OWNER}"
                 ),
                 &p,
             )?,
-            stmt(
-                db,
-                &format!("DELETE FROM permission_grant WHERE organizationId = ?1 AND userId = ?2 AND {gone}"),
+            db.stmt(&format!("DELETE FROM permission_grant WHERE organizationId = ?1 AND userId = ?2 AND {gone}"),
                 &p,
             )?,
-            stmt(
-                db,
-                &format!("DELETE FROM apikey WHERE organizationId = ?1 AND userId = ?2 AND {gone}"),
+            db.stmt(&format!("DELETE FROM apikey WHERE organizationId = ?1 AND userId = ?2 AND {gone}"),
                 &p,
             )?,
-            stmt(
-                db,
-                &format!(
+            db.stmt(&format!(
                     "UPDATE session SET activeOrganizationId = NULL WHERE activeOrganizationId = ?1 AND userId = ?2 AND {gone}"
                 ),
                 &p,
@@ -304,13 +279,12 @@ pub async fn remove_member(db: &D1Database, m: &MemberRow) -> Result<bool, ApiEr
 }
 
 pub async fn set_active(
-    db: &D1Database,
+    db: &Db,
     session_id: &str,
     org_id: Option<&str>,
     now: f64,
 ) -> Result<(), ApiError> {
-    exec(
-        db,
+    db.exec(
         "UPDATE session SET activeOrganizationId = ?2, updatedAt = ?3 WHERE id = ?1",
         &[session_id.into(), opt(org_id), now.into()],
     )
@@ -321,10 +295,8 @@ pub async fn set_active(
 const INVITATION_COLUMNS: &str =
     "id, organizationId, email, role, status, expiresAt, inviterId, createdAt";
 
-pub async fn create_invitation(db: &D1Database, i: &InvitationRow) -> Result<(), ApiError> {
-    exec(
-        db,
-        "INSERT INTO invitation (id, organizationId, email, role, status, expiresAt, inviterId, createdAt)
+pub async fn create_invitation(db: &Db, i: &InvitationRow) -> Result<(), ApiError> {
+    db.exec("INSERT INTO invitation (id, organizationId, email, role, status, expiresAt, inviterId, createdAt)
          VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7)",
         &[
             i.id.as_str().into(),
@@ -340,14 +312,14 @@ pub async fn create_invitation(db: &D1Database, i: &InvitationRow) -> Result<(),
     .map(|_| ())
 }
 
-pub async fn invitation(db: &D1Database, id: &str) -> Result<Option<InvitationRow>, ApiError> {
+pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, ApiError> {
     let sql = format!("SELECT {INVITATION_COLUMNS} FROM invitation WHERE id = ?1");
-    first(db, &sql, &[id.into()]).await
+    db.first(&sql, &[id.into()]).await
 }
 
 /// A live pending invitation of `email` to the organization, if one exists.
 pub async fn pending_invitation(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     email: &str,
     now: f64,
@@ -356,21 +328,21 @@ pub async fn pending_invitation(
         "SELECT {INVITATION_COLUMNS} FROM invitation
          WHERE organizationId = ?1 AND email = ?2 AND status = 'pending' AND expiresAt > ?3"
     );
-    first(db, &sql, &[org_id.into(), email.into(), now.into()]).await
+    db.first(&sql, &[org_id.into(), email.into(), now.into()])
+        .await
 }
 
-pub async fn invitations(db: &D1Database, org_id: &str) -> Result<Vec<InvitationRow>, ApiError> {
+pub async fn invitations(db: &Db, org_id: &str) -> Result<Vec<InvitationRow>, ApiError> {
     let sql = format!(
         "SELECT {INVITATION_COLUMNS} FROM invitation WHERE organizationId = ?1
          ORDER BY createdAt DESC LIMIT 500"
     );
-    all(db, &sql, &[org_id.into()]).await
+    db.all(&sql, &[org_id.into()]).await
 }
 
 /// Moves a pending invitation to `status`; false if it was no longer pending.
-pub async fn close_invitation(db: &D1Database, id: &str, status: &str) -> Result<bool, ApiError> {
-    exec_changed(
-        db,
+pub async fn close_invitation(db: &Db, id: &str, status: &str) -> Result<bool, ApiError> {
+    db.exec_changed(
         "UPDATE invitation SET status = ?2 WHERE id = ?1 AND status = 'pending'",
         &[id.into(), status.into()],
     )
@@ -380,19 +352,17 @@ pub async fn close_invitation(db: &D1Database, id: &str, status: &str) -> Result
 /// Accepts: the invitation turns accepted and the membership appears, in one
 /// transaction, only if the invitation was still pending (a second accept adds nothing).
 pub async fn accept_invitation(
-    db: &D1Database,
+    db: &Db,
     inv: &InvitationRow,
     member_id: &str,
     user_id: &str,
     now: f64,
 ) -> Result<bool, ApiError> {
-    let close = stmt(
-        db,
+    let close = db.stmt(
         "UPDATE invitation SET status = 'accepted' WHERE id = ?1 AND status = 'pending'",
         &[inv.id.as_str().into()],
     )?;
-    let join = stmt(
-        db,
+    let join = db.stmt(
         "INSERT INTO member (id, organizationId, userId, role, createdAt)
          SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() > 0
          ON CONFLICT (organizationId, userId) DO NOTHING",
@@ -404,6 +374,6 @@ pub async fn accept_invitation(
             now.into(),
         ],
     )?;
-    let r = batch(db, vec![close, join]).await?;
+    let r = db.batch(vec![close, join]).await?;
     Ok(r.first().map(changes).unwrap_or(0) > 0)
 }

@@ -1,9 +1,8 @@
 //! Two-factor state: the sealed TOTP secret and hashed backup codes.
 
-use super::{batch, exec, exec_changed, first, stmt};
 use nno_core::ApiError;
+use nno_worker::d1::Db;
 use serde::Deserialize;
-use worker::D1Database;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,9 +18,8 @@ impl TwoFactorRow {
     }
 }
 
-pub async fn two_factor(db: &D1Database, user_id: &str) -> Result<Option<TwoFactorRow>, ApiError> {
-    first(
-        db,
+pub async fn two_factor(db: &Db, user_id: &str) -> Result<Option<TwoFactorRow>, ApiError> {
+    db.first(
         "SELECT secret, backupCodes, lockedUntil FROM twoFactor WHERE userId = ?1",
         &[user_id.into()],
     )
@@ -30,16 +28,14 @@ pub async fn two_factor(db: &D1Database, user_id: &str) -> Result<Option<TwoFact
 
 /// Stores a new secret and codes (replacing any earlier, unverified ones).
 pub async fn put_two_factor(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     user_id: &str,
     sealed: &str,
     codes_json: &str,
     now: f64,
 ) -> Result<(), ApiError> {
-    exec(
-        db,
-        "INSERT INTO twoFactor (id, userId, secret, backupCodes, createdAt) VALUES (?1, ?2, ?3, ?4, ?5)
+    db.exec("INSERT INTO twoFactor (id, userId, secret, backupCodes, createdAt) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (userId) DO UPDATE SET secret = excluded.secret,
            backupCodes = excluded.backupCodes, createdAt = excluded.createdAt",
         &[id.into(), user_id.into(), sealed.into(), codes_json.into(), now.into()],
@@ -51,13 +47,12 @@ pub async fn put_two_factor(
 /// Replaces the backup codes only if they are still `expected` (so two requests cannot
 /// both redeem the same code).
 pub async fn swap_backup_codes(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     expected: &str,
     codes_json: &str,
 ) -> Result<bool, ApiError> {
-    exec_changed(
-        db,
+    db.exec_changed(
         "UPDATE twoFactor SET backupCodes = ?3 WHERE userId = ?1 AND backupCodes = ?2",
         &[user_id.into(), expected.into(), codes_json.into()],
     )
@@ -65,31 +60,25 @@ pub async fn swap_backup_codes(
 }
 
 pub async fn set_two_factor_enabled(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     enabled: bool,
     now: f64,
 ) -> Result<(), ApiError> {
-    let mut statements = vec![stmt(
-        db,
+    let mut statements = vec![db.stmt(
         r#"UPDATE "user" SET twoFactorEnabled = ?2, updatedAt = ?3 WHERE id = ?1"#,
         &[user_id.into(), (enabled as i32).into(), now.into()],
     )?];
     if !enabled {
-        statements.push(stmt(
-            db,
-            "DELETE FROM twoFactor WHERE userId = ?1",
-            &[user_id.into()],
-        )?);
+        statements.push(db.stmt("DELETE FROM twoFactor WHERE userId = ?1", &[user_id.into()])?);
     }
-    batch(db, statements).await.map(|_| ())
+    db.batch(statements).await.map(|_| ())
 }
 
 /// Records `step` as the user's last accepted TOTP step; false if it (or a later one)
 /// was already used. One statement, so two requests cannot both use one code.
-pub async fn use_totp_step(db: &D1Database, user_id: &str, step: u64) -> Result<bool, ApiError> {
-    super::exec_changed(
-        db,
+pub async fn use_totp_step(db: &Db, user_id: &str, step: u64) -> Result<bool, ApiError> {
+    db.exec_changed(
         "UPDATE twoFactor SET lastUsedStep = ?2 WHERE userId = ?1 AND lastUsedStep < ?2",
         &[user_id.into(), (step as f64).into()],
     )
@@ -98,13 +87,12 @@ pub async fn use_totp_step(db: &D1Database, user_id: &str, step: u64) -> Result<
 
 /// Counts a wrong code; the tenth in a row locks verification until `lock_until`.
 pub async fn record_two_factor_failure(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     failures_to_lock: u32,
     lock_until: f64,
 ) -> Result<(), ApiError> {
-    exec(
-        db,
+    db.exec(
         "UPDATE twoFactor SET
            failedCount = CASE WHEN failedCount + 1 >= ?2 THEN 0 ELSE failedCount + 1 END,
            lockedUntil = CASE WHEN failedCount + 1 >= ?2 THEN ?3 ELSE lockedUntil END
@@ -115,9 +103,8 @@ pub async fn record_two_factor_failure(
     .map(|_| ())
 }
 
-pub async fn clear_two_factor_failures(db: &D1Database, user_id: &str) -> Result<(), ApiError> {
-    exec(
-        db,
+pub async fn clear_two_factor_failures(db: &Db, user_id: &str) -> Result<(), ApiError> {
+    db.exec(
         "UPDATE twoFactor SET failedCount = 0 WHERE userId = ?1 AND failedCount > 0",
         &[user_id.into()],
     )

@@ -2,21 +2,19 @@
 //! OAuth state, two-factor challenges) in Better Auth's `verification` table. The
 //! identifier is a hash of the token handed out, so the table never holds a usable token.
 
-use super::{exec, first};
 use nno_core::ApiError;
+use nno_worker::d1::Db;
 use serde::Deserialize;
-use worker::D1Database;
 
 pub async fn put_verification(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     identifier: &str,
     value: &str,
     expires_at: f64,
     now: f64,
 ) -> Result<(), ApiError> {
-    exec(
-        db,
+    db.exec(
         "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, updatedAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         &[
@@ -33,7 +31,7 @@ pub async fn put_verification(
 
 /// Takes (reads and deletes, atomically) a live value; `None` if missing or expired.
 pub async fn take_verification(
-    db: &D1Database,
+    db: &Db,
     identifier: &str,
     now: f64,
 ) -> Result<Option<String>, ApiError> {
@@ -43,18 +41,18 @@ pub async fn take_verification(
         #[serde(rename = "expiresAt")]
         expires_at: f64,
     }
-    let v: Option<V> = first(
-        db,
-        "DELETE FROM verification WHERE identifier = ?1 RETURNING value, expiresAt",
-        &[identifier.into()],
-    )
-    .await?;
+    let v: Option<V> = db
+        .first(
+            "DELETE FROM verification WHERE identifier = ?1 RETURNING value, expiresAt",
+            &[identifier.into()],
+        )
+        .await?;
     Ok(v.filter(|v| v.expires_at > now).map(|v| v.value))
 }
 
 /// Reads a live value without consuming it.
 pub async fn peek_verification(
-    db: &D1Database,
+    db: &Db,
     identifier: &str,
     now: f64,
 ) -> Result<Option<String>, ApiError> {
@@ -62,12 +60,12 @@ pub async fn peek_verification(
     struct V {
         value: String,
     }
-    let v: Option<V> = first(
-        db,
-        "SELECT value FROM verification WHERE identifier = ?1 AND expiresAt > ?2",
-        &[identifier.into(), now.into()],
-    )
-    .await?;
+    let v: Option<V> = db
+        .first(
+            "SELECT value FROM verification WHERE identifier = ?1 AND expiresAt > ?2",
+            &[identifier.into(), now.into()],
+        )
+        .await?;
     Ok(v.map(|v| v.value))
 }
 
@@ -75,7 +73,7 @@ pub async fn peek_verification(
 /// the value as it now is (`None` if missing or expired). Counting before checking
 /// means parallel guesses cannot all pass one read of the count.
 pub async fn count_attempt(
-    db: &D1Database,
+    db: &Db,
     identifier: &str,
     now: f64,
 ) -> Result<Option<String>, ApiError> {
@@ -83,9 +81,7 @@ pub async fn count_attempt(
     struct V {
         value: String,
     }
-    let v: Option<V> = first(
-        db,
-        "UPDATE verification
+    let v: Option<V> = db.first("UPDATE verification
          SET value = json_set(value, '$.attempts', COALESCE(json_extract(value, '$.attempts'), 0) + 1)
          WHERE identifier = ?1 AND expiresAt > ?2
          RETURNING value",
@@ -105,8 +101,8 @@ pub fn trusted_device_identifier(user_id: &str, token_hash: &str) -> String {
     format!("trust:{user_id}:{token_hash}")
 }
 
-pub async fn forget_trusted_devices(db: &D1Database, user_id: &str) -> Result<(), ApiError> {
-    exec(db, FORGET_TRUSTED_DEVICES, &[user_id.into()])
+pub async fn forget_trusted_devices(db: &Db, user_id: &str) -> Result<(), ApiError> {
+    db.exec(FORGET_TRUSTED_DEVICES, &[user_id.into()])
         .await
         .map(|_| ())
 }
