@@ -109,12 +109,9 @@ pub fn effective(role: &str, mapped: &[String], grants: &[Grant]) -> BTreeSet<St
     set
 }
 
-/// Whether a holder of `held` may do what `required` names. `*` (a platform admin's
-/// set) allows everything.
-pub fn allows<S: AsRef<str>>(held: &[S], required: &str) -> bool {
-    held.iter()
-        .any(|p| p.as_ref() == "*" || p.as_ref() == required)
-}
+/// Whether a holder of `held` may do what `required` names (`*`, a platform admin's
+/// set, allows everything).
+pub use nno_core::identity::holds as allows;
 
 /// Whether an actor with tenant role `actor` may give or take `target` (a role someone
 /// has or would get): owners manage everyone; admins manage admins and members but

@@ -9,6 +9,29 @@ pub const NONE_JSON: &str = r#"{"auth":"none"}"#;
 pub const INTERNAL_JSON: &str = r#"{"auth":"internal"}"#;
 pub const SERVICE_JSON: &str = r#"{"auth":"service"}"#;
 
+/// The permission set of a platform admin: everything, in every tenant.
+pub const EVERYTHING: &str = "*";
+
+/// Whether `held` allows `permission` (`EVERYTHING` allows all).
+pub fn holds<S: AsRef<str>>(held: &[S], permission: &str) -> bool {
+    held.iter()
+        .any(|p| p.as_ref() == EVERYTHING || p.as_ref() == permission)
+}
+
+/// What an API key may do in a tenant: its scopes, within what the person behind it
+/// (a tenant key's creator, a personal key's owner) may do there right now.
+pub fn key_permissions<'a>(
+    scopes: impl IntoIterator<Item = &'a String>,
+    person: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    let everything = person.contains(EVERYTHING);
+    scopes
+        .into_iter()
+        .filter(|s| everything || person.contains(*s))
+        .cloned()
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "auth",
@@ -80,7 +103,7 @@ impl Identity {
                 permissions,
                 ..
             } => {
-                permissions.iter().any(|p| p == "*")
+                permissions.iter().any(|p| p == EVERYTHING)
                     || (active.as_deref() == Some(tenant_id) && holds(permissions))
             }
             Identity::Apikey {
@@ -124,6 +147,18 @@ mod tests {
         .unwrap();
         assert!(matches!(&key, Identity::Apikey { org_id: Some(o), .. } if o == "o"));
         assert_eq!(Identity::from_json(r#"{"auth":"root"}"#), None);
+    }
+
+    #[test]
+    fn a_key_never_exceeds_its_person() {
+        let scopes = vec!["billing:read".to_string(), "billing:write".to_string()];
+        let person: std::collections::BTreeSet<String> = ["billing:read".to_string()].into();
+        assert_eq!(key_permissions(&scopes, &person), ["billing:read"]);
+        assert!(key_permissions(&scopes, &Default::default()).is_empty());
+        let admin: std::collections::BTreeSet<String> = [EVERYTHING.to_string()].into();
+        assert_eq!(key_permissions(&scopes, &admin), scopes);
+        assert!(holds(&[EVERYTHING], "x:y"));
+        assert!(!holds(&["x:z"], "x:y"));
     }
 
     #[test]

@@ -5,13 +5,15 @@ use crate::context::RequestContext;
 use crate::runtime::now_ms;
 pub use nno_auth::caller::Bound;
 use nno_auth::caller::{self, CallerError, IDENTITY_HEADER, SIGNATURE_HEADER};
+use nno_core::identity::Identity;
 use nno_core::{ApiError, ErrorCode};
 use worker::{web_sys, Env, Headers};
 
 pub const SECRET: &str = "NNO_INTERNAL_API_KEY";
 
-/// The verified identity JSON the caller forwarded.
-pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<String, ApiError> {
+/// The verified identity the caller forwarded. A valid signature over an identity
+/// that does not parse is a caller bug, refused like a forgery.
+pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<Identity, ApiError> {
     let Ok(key) = env.secret(SECRET).map(|s| s.to_string()) else {
         return Err(ApiError::new(
             ErrorCode::ServiceUnavailable,
@@ -40,6 +42,14 @@ pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<Stri
             CallerError::Malformed | CallerError::Invalid => "the caller signature is not valid",
         };
         ApiError::new(ErrorCode::Unauthorized, why)
+    })
+    .and_then(|json| {
+        Identity::from_json(&json).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "the forwarded identity is not valid",
+            )
+        })
     })
 }
 

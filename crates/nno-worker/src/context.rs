@@ -2,7 +2,8 @@
 //! timing. The gateway creates these; upstream services continue them.
 
 use crate::runtime::{now_ms, random_array};
-use nno_core::{request_id, routing::split_url, trace::TraceParent, Service};
+use nno_core::identity::Identity;
+use nno_core::{request_id, routing::split_url, trace::TraceParent, ApiError, ErrorCode, Service};
 use std::future::Future;
 use std::rc::Rc;
 use worker::{web_sys, Context, Request};
@@ -18,8 +19,9 @@ pub struct RequestContext {
     /// The query string without its `?` (empty when there is none).
     pub query: String,
     pub started_ms: f64,
-    /// The identity the calling service vouched for (JSON), once verified.
-    pub identity: Option<String>,
+    /// The caller the gateway (or another service) vouched for, verified and parsed
+    /// once by `serve`; `Identity::None` until then and for health checks.
+    pub identity: Identity,
     /// The runtime's execution context, for work that outlives the response.
     pub runtime: Option<Rc<Context>>,
 }
@@ -45,7 +47,7 @@ impl RequestContext {
             path: path.to_string(),
             query: query.unwrap_or("").to_string(),
             started_ms: now_ms(),
-            identity: None,
+            identity: Identity::None,
             runtime: None,
         }
     }
@@ -66,6 +68,25 @@ impl RequestContext {
         let _ = headers.set(request_id::HEADER, &self.request_id);
         let child = self.trace.child(random_array());
         let _ = headers.set(nno_core::trace::HEADER, &child.header_value());
+    }
+
+    /// The first line of a handler that acts in a tenant: the caller may do what
+    /// `permission` names in `tenant` (`Identity::allows_in`), else 401 for nobody and
+    /// 403 for everyone else.
+    pub fn require(&self, tenant: &str, permission: &str) -> Result<&Identity, ApiError> {
+        match &self.identity {
+            id if id.allows_in(tenant, permission) => Ok(id),
+            Identity::None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "authentication required",
+            )
+            .with_header("www-authenticate", "Bearer")),
+            _ => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("this needs the {permission} permission in the tenant"),
+            )
+            .with_details(serde_json::json!({ "required": permission }))),
+        }
     }
 
     pub fn elapsed_ms(&self) -> f64 {

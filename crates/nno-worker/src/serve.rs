@@ -47,7 +47,7 @@ where
         // Everything but health checks must come from the gateway or another service.
         None => match caller::verify(req.headers(), &env, &ctx) {
             Ok(identity) => {
-                ctx.identity = Some(identity);
+                ctx.identity = identity;
                 handler(req, env, ctx.clone()).await
             }
             Err(e) => Err(e),

@@ -64,7 +64,7 @@ pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResul
         None => None,
     };
     let permissions: Vec<String> = if admin {
-        vec!["*".into()]
+        vec![nno_core::identity::EVERYTHING.into()]
     } else {
         tenant
             .as_ref()

@@ -76,10 +76,7 @@ pub async fn required(
 
 /// The identity the calling service vouched for.
 pub fn forwarded(ctx: &RequestContext) -> Identity {
-    ctx.identity
-        .as_deref()
-        .and_then(Identity::from_json)
-        .unwrap_or(Identity::None)
+    ctx.identity.clone()
 }
 
 /// Whether the request is one of the gateway's own calls (not a client's request it
@@ -200,7 +197,7 @@ pub async fn tenant_access(db: &Db, caller: &Caller, org_id: &str) -> Result<Acc
             }
             Ok(Access {
                 role: mine.map(|(role, _)| role),
-                permissions: BTreeSet::from(["*".to_string()]),
+                permissions: BTreeSet::from([nno_core::identity::EVERYTHING.to_string()]),
             })
         }
         Caller::Session(_) => {
@@ -217,9 +214,10 @@ pub async fn tenant_access(db: &Db, caller: &Caller, org_id: &str) -> Result<Acc
             // A key never does more than the person behind it may do there today (a
             // tenant key's creator, a personal key's owner): a demoted creator's tenant
             // keys shrink with them.
-            let scopes: BTreeSet<String> = k.permissions.iter().cloned().collect();
             let permissions = match mine {
-                Some((_, held)) => scopes.intersection(&held).cloned().collect(),
+                Some((_, held)) => nno_core::identity::key_permissions(&k.permissions, &held)
+                    .into_iter()
+                    .collect(),
                 None => return Err(not_member()),
             };
             Ok(Access {

@@ -227,10 +227,7 @@ pub async fn verify(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
                 .await?
                 .map(|(_, held)| held)
                 .unwrap_or_default();
-            key.scope_list()
-                .into_iter()
-                .filter(|s| held.contains(s))
-                .collect()
+            nno_core::identity::key_permissions(&key.scope_list(), &held)
         }
         None => key.scope_list(),
     };
