@@ -7,9 +7,8 @@
 
 use crate::caller::current;
 use crate::config::IamConfig;
-use crate::handlers::{check_password, hash_password, id, invalid, with_cookie};
-use crate::twofactor::issue_session;
-use crate::twofactor::Gate;
+use crate::handlers::{check_password, hash_password, id, invalid};
+use crate::signin::{self, Signed};
 use crate::{mailer, query, store};
 use nno_auth::{session, validate};
 use nno_core::urls::{encode, with_query};
@@ -477,32 +476,19 @@ pub async fn verify_magic_link(req: &Request, env: &Env, ctx: &RequestContext) -
             (u, fresh)
         }
     };
-    let mut trusted = None;
-    if user.two_factor_enabled {
-        // The link proves the address, not the second factor.
-        match crate::twofactor::gate(req, &db, &cfg, &user.id, true, ctx).await? {
-            Gate::Challenge(challenge) => return Ok(challenge),
-            Gate::Trusted(cookie) => trusted = Some(cookie),
-        }
-    }
-    let issued = issue_session(&db, &cfg, req, &user, true, ctx).await?;
-    let issued = match trusted {
-        Some(cookie) => with_cookie(issued, &cookie),
-        None => issued,
+    // The link proves the address, not the second factor.
+    let (token, cookies) = match signin::finish(req, &db, &cfg, &user, true, ctx).await? {
+        Signed::Challenge(challenge) => return Ok(challenge),
+        Signed::In { token, cookies } => (token, cookies),
     };
     let target = if is_new {
         new_user.or(callback)
     } else {
         callback
     };
-    match target {
-        Some(cb) => {
-            let mut r = respond::redirect(&cfg.absolute(cb), &ctx.request_id);
-            for c in issued.headers().get_all("set-cookie").unwrap_or_default() {
-                let _ = r.headers_mut().append("set-cookie", &c);
-            }
-            Ok(r)
-        }
-        None => Ok(issued),
-    }
+    let answer = match target {
+        Some(cb) => respond::redirect(&cfg.absolute(cb), &ctx.request_id),
+        None => signin::session_json(&token, &user, ctx),
+    };
+    Ok(signin::with_cookies(answer, &cookies))
 }

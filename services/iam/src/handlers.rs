@@ -3,8 +3,8 @@
 use crate::caller::{current, required, token};
 use crate::config::IamConfig;
 use crate::dto::{SignIn, SignUp, SignedIn, SignedUp};
+use crate::signin::{self, Signed};
 use crate::store::{self, NewSession, NewUser};
-use crate::twofactor::Gate;
 use nno_auth::password::{self, StoredHash, SALT_LEN};
 use nno_auth::{session, validate};
 use nno_core::{ApiError, ErrorCode};
@@ -249,31 +249,20 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         store::update_password(&db, &row.id, &upgraded, now_ms()).await?;
     }
     let remember = body.remember_me.unwrap_or(true);
-    let mut trusted = None;
-    if row.two_factor_enabled {
-        match crate::twofactor::gate(&req, &db, &cfg, &row.id, remember, ctx).await? {
-            Gate::Challenge(challenge) => return Ok(challenge),
-            Gate::Trusted(cookie) => trusted = Some(cookie),
-        }
-    }
-    let ids = session_ids();
-    let client = Client::of(&req);
-    let (session, issued) = new_session(&cfg, &client, &row.id, &ids, remember);
-    store::create_session(&db, &session).await?;
+    let (token, cookies) = match signin::finish(&req, &db, &cfg, &row, remember, ctx).await? {
+        Signed::Challenge(challenge) => return Ok(challenge),
+        Signed::In { token, cookies } => (token, cookies),
+    };
     let body = SignedIn {
         redirect: false,
-        token: issued.token,
+        token,
         url: body.callback_url,
         user: row.to_dto(),
     };
-    let resp = with_cookie(
+    Ok(signin::with_cookies(
         respond::json(200, &body, &ctx.request_id),
-        &issued.set_cookie,
-    );
-    Ok(match trusted {
-        Some(cookie) => with_cookie(resp, &cookie),
-        None => resp,
-    })
+        &cookies,
+    ))
 }
 
 pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {

@@ -22,6 +22,7 @@ mod keys;
 mod mailer;
 mod orgs;
 mod query;
+mod signin;
 mod social;
 mod store;
 mod twofactor;

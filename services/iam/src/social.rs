@@ -6,8 +6,8 @@
 //! configured is not offered.
 
 use crate::config::{IamConfig, Provider};
-use crate::handlers::{id, invalid, new_session, session_ids, with_cookie, Client};
-use crate::twofactor::Gate;
+use crate::handlers::{id, invalid, with_cookie};
+use crate::signin::{self, Signed};
 use crate::{query, store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -330,26 +330,13 @@ pub async fn callback(
     };
     let target = cfg.absolute(target.unwrap_or("/"));
     let clear_state = session::clear_named(STATE_COOKIE, &cfg.cookie());
-    let mut trusted = None;
-    if user.two_factor_enabled {
-        match crate::twofactor::gate(req, &db, &cfg, &user.id, true, ctx).await? {
-            Gate::Challenge(challenge) => {
-                return Ok(challenge_redirect(&target, challenge, &clear_state, ctx))
-            }
-            Gate::Trusted(cookie) => trusted = Some(cookie),
+    let cookies = match signin::finish(req, &db, &cfg, &user, true, ctx).await? {
+        Signed::Challenge(challenge) => {
+            return Ok(challenge_redirect(&target, challenge, &clear_state, ctx))
         }
-    }
-    let ids = session_ids();
-    let client = Client::of(req);
-    let (s, issued) = new_session(&cfg, &client, &user.id, &ids, true);
-    store::create_session(&db, &s).await?;
-    let mut r = with_cookie(
-        respond::redirect(&target, &ctx.request_id),
-        &issued.set_cookie,
-    );
-    if let Some(cookie) = trusted {
-        r = with_cookie(r, &cookie);
-    }
+        Signed::In { cookies, .. } => cookies,
+    };
+    let r = signin::with_cookies(respond::redirect(&target, &ctx.request_id), &cookies);
     Ok(with_cookie(r, &clear_state))
 }
 

@@ -11,8 +11,9 @@
 
 use crate::caller::required;
 use crate::config::IamConfig;
-use crate::handlers::{id, invalid, new_session, password_ok, session_ids, with_cookie, Client};
-use crate::store::{self, UserRow};
+use crate::handlers::{id, invalid, password_ok, with_cookie};
+use crate::signin;
+use crate::store;
 use nno_auth::{backup, seal, session, totp};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
@@ -404,32 +405,14 @@ async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Facto
     let user = store::user_by_id(&db, &pending.user_id)
         .await?
         .ok_or_else(invalid_cookie)?;
-    let resp = issue_session(&db, &cfg, &req, &user, pending.remember, ctx).await?;
+    let (token, session_cookie) =
+        signin::open_session(&req, &db, &cfg, &user.id, pending.remember).await?;
+    let resp = with_cookie(signin::session_json(&token, &user, ctx), &session_cookie);
     let resp = with_cookie(resp, &session::clear_named(CHALLENGE_COOKIE, &cfg.cookie()));
     Ok(match body.trust_device {
         Some(true) => with_cookie(resp, &trust_device(&db, &cfg, &user.id).await?),
         _ => resp,
     })
-}
-
-/// A new session for `user`, answered as `{token, user}` with the session cookie.
-pub async fn issue_session(
-    db: &Db,
-    cfg: &IamConfig,
-    req: &Request,
-    user: &UserRow,
-    remember: bool,
-    ctx: &RequestContext,
-) -> Result<Response, ApiError> {
-    let ids = session_ids();
-    let client = Client::of(req);
-    let (s, issued) = new_session(cfg, &client, &user.id, &ids, remember);
-    store::create_session(db, &s).await?;
-    let body = json!({ "token": issued.token, "user": user.to_dto() });
-    Ok(with_cookie(
-        respond::json(200, &body, &ctx.request_id),
-        &issued.set_cookie,
-    ))
 }
 
 async fn check_factor(
