@@ -48,6 +48,46 @@ fn json_req(
     Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
 }
 
+/// A sign-in request per index: `who(i)` gives the address and password.
+fn sign_in_target(
+    port: u16,
+    expect: u16,
+    who: impl Fn(usize) -> (String, &'static str) + Send + Sync + 'static,
+) -> Target {
+    Target {
+        build: std::sync::Arc::new(move |i| {
+            let (email, password) = who(i);
+            let body = json!({"email": email, "password": password}).to_string();
+            let ip = &unique_ip(i)[0].1;
+            format!(
+                "POST /api/v1/iam/auth/sign-in/email HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+                 Content-Type: application/json\r\ncf-connecting-ip: {ip}\r\n\
+                 Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        }),
+        expect,
+    }
+}
+
+/// An account with `PASSWORD` (no session or key needed).
+fn sign_up(port: u16, email: &str, n: usize) -> Result<(), String> {
+    let ip = format!("10.251.{}.{}", n / 250, n % 250 + 1);
+    let (s, v) = json_req(
+        port,
+        "POST",
+        "/api/v1/iam/auth/sign-up/email",
+        None,
+        &json!({"name": "Bench", "email": email, "password": PASSWORD}),
+        &ip,
+    )?;
+    if s != 200 {
+        return Err(format!("bench sign-up failed: {s} {v}"));
+    }
+    Ok(())
+}
+
 /// A fresh user with a session and an API key (each round gets its own, so the
 /// per-user limit of 600/min is never what is measured).
 fn credentials(port: u16, n: usize) -> Result<(String, String), String> {
@@ -171,28 +211,29 @@ pub fn run(
         200,
         unique_ip,
     );
-    let wrong = Target::custom(
-        port,
-        "POST",
-        "/api/v1/iam/auth/sign-in/email",
-        vec![("Content-Type".into(), "application/json".into())],
-        json!({"email": "nobody-at-all@example.com", "password": PASSWORD})
-            .to_string()
-            .into_bytes(),
-        401,
-        unique_ip,
-    );
-    let bad_password = Target::custom(
-        port,
-        "POST",
-        "/api/v1/iam/auth/sign-in/email",
-        vec![("Content-Type".into(), "application/json".into())],
-        json!({"email": email_of(0), "password": "not the password"})
-            .to_string()
-            .into_bytes(),
-        401,
-        unique_ip,
-    );
+    // Failures rotate over accounts: each address has a budget of free failures
+    // (nno_auth::guard), and past it the answer would be a 429, not the check.
+    let per_account = 5; // nno_auth::guard::FREE_FAILURES
+    let accounts = o.sign_ins.div_ceil(per_account);
+    step(&format!(
+        "signing up {accounts} accounts for the wrong-password figures"
+    ));
+    for n in 1..=accounts {
+        sign_up(port, &email_of(n), n)?;
+    }
+    let pid = std::process::id();
+    let wrong = sign_in_target(port, 401, move |i| {
+        (
+            format!("nobody-{pid}-{}@example.com", i / per_account),
+            PASSWORD,
+        )
+    });
+    let bad_password = sign_in_target(port, 401, move |i| {
+        (
+            format!("bench-{pid}-{}@example.com", 1 + i / per_account),
+            "not the password",
+        )
+    });
     let reset_of = |email: String| {
         Target::custom(
             port,

@@ -179,6 +179,17 @@ function uniqueEmail(tag) {
   return `${tag}-${randomBytes(6).toString("hex")}@example.com`;
 }
 
+/** Proves `address` with the client: the verification e-mail, then its token. */
+async function verifyAddress(who, token, address, label) {
+  ok(
+    await who.client.sendVerificationEmail({ email: address, ...bearer(token) }),
+    `sendVerificationEmail (${label})`,
+  );
+  const { found } = await waitForEmail(address, (m) => /Verification token: (\S+)/.exec(m.text || "")?.[1]);
+  check(typeof found === "string", `verification e-mail (${label}): no token`, found);
+  ok(await who.client.verifyEmail({ query: { token: found } }), `verifyEmail (${label})`);
+}
+
 /** The captured e-mails to `address`, polled until `pick` finds one (newest first). */
 async function waitForEmail(address, pick) {
   const deadline = Date.now() + 15_000;
@@ -308,6 +319,8 @@ async function flow() {
     eq(data.user?.email, memberEmail, "signUp.email (member): user.email", data);
     return data.token;
   });
+  // Invitations need verified addresses on both sides.
+  await step("c.verify-owner", () => verifyAddress(owner, ownerToken, ownerEmail, "owner"));
   const invitationId = await step("c.invite-member", async () => {
     const data = ok(
       await owner.client.organization.inviteMember({
@@ -328,6 +341,8 @@ async function flow() {
     const { found } = await waitForEmail(memberEmail, (m) => /Invitation id: (\S+)/.exec(m.text || "")?.[1]);
     eq(found, invitationId, "invitation e-mail: Invitation id", { found, invitationId });
   });
+
+  await step("c.verify-member", () => verifyAddress(member, memberToken, memberEmail, "member"));
 
   // d. the member accepts; the organization has two members.
   const memberId = await step("d.accept-invitation", async () => {

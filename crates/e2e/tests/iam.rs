@@ -127,6 +127,13 @@ fn sign_in_session_and_sign_out() {
     let cookie = cookie_of(&ok);
     let by_cookie = get(&url("/auth/get-session"), &[("cookie", &cookie)]);
     assert_eq!(by_cookie.json()["user"]["email"], e, "{}", by_cookie.body);
+    // The HttpOnly cookie keeps the token from script: the answer does not hand it out.
+    assert!(
+        by_cookie.json()["session"].get("token").is_none(),
+        "{}",
+        by_cookie.body
+    );
+    assert!(!by_cookie.body.contains(&token), "{}", by_cookie.body);
 
     // A session opens the rest of the API: registry answers (404, no route yet).
     let through = get(

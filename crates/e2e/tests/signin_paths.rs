@@ -58,7 +58,8 @@ fn by_magic_link(email: &str, cookie: Option<&str>) -> Reply {
     );
     assert_eq!(asked.status, 200, "{}", asked.body);
     let token = from_last_email(email, "Sign-in token");
-    let mut h = vec![("origin", ORIGIN)];
+    let ip = unique_ip();
+    let mut h = vec![("origin", ORIGIN), ("cf-connecting-ip", ip.as_str())];
     if let Some(c) = cookie {
         h.push(("cookie", c));
     }
@@ -87,9 +88,14 @@ fn by_github(email: &str, cookie: Option<&str>) -> Reply {
         Some(c) => format!("{state}; {c}"),
         None => state,
     };
+    let ip = unique_ip();
     get(
         &e2e::iam::url(&location[at + "/api/v1/iam".len()..]),
-        &[("origin", ORIGIN), ("cookie", &cookies)],
+        &[
+            ("origin", ORIGIN),
+            ("cookie", &cookies),
+            ("cf-connecting-ip", &ip),
+        ],
     )
 }
 
@@ -98,14 +104,7 @@ fn every_sign_in_path_honours_two_factor_and_trusted_devices_alike() {
     let p = sign_up("paths");
     // Verified first: proving an unverified address would claim the account (and
     // switch two-factor off), which is a different rule.
-    let send = p.post("/auth/send-verification-email", &json!({"email": p.email}));
-    assert_eq!(send.status, 200, "{}", send.body);
-    let token = from_last_email(&p.email, "Verification token");
-    let v = get(
-        &e2e::iam::url(&format!("/auth/verify-email?token={token}")),
-        &[],
-    );
-    assert_eq!(v.status, 200, "{}", v.body);
+    p.verify();
 
     let en = p.post("/auth/two-factor/enable", &json!({"password": PASSWORD}));
     assert_eq!(en.status, 200, "{}", en.body);

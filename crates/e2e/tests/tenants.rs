@@ -29,6 +29,15 @@ fn create_invite_accept_change_role_remove() {
     assert_eq!(v["members"][0]["user"]["email"], owner.email);
 
     let bob = sign_up("bob");
+    // The invitation e-mail carries words the inviter chose: only a verified
+    // address may make NNO send one.
+    let unproven = owner.post(
+        "/auth/organization/invite-member",
+        &json!({"email": bob.email, "role": "member", "organizationId": org}),
+    );
+    assert_eq!(unproven.status, 403, "{}", unproven.body);
+    assert_eq!(unproven.json()["code"], "EMAIL_NOT_VERIFIED");
+    owner.verify();
     let inv = owner.post(
         "/auth/organization/invite-member",
         &json!({"email": bob.email, "role": "member", "organizationId": org}),
@@ -61,6 +70,14 @@ fn create_invite_accept_change_role_remove() {
     let seen = bob.get(&format!("/auth/organization/get-invitation?id={mail_id}"));
     assert_eq!(seen.status, 200, "{}", seen.body);
     assert_eq!(seen.json()["organizationName"], "Acme");
+    // An unverified account only claims the address: it cannot accept.
+    let unverified = bob.post(
+        "/auth/organization/accept-invitation",
+        &json!({"invitationId": mail_id}),
+    );
+    assert_eq!(unverified.status, 403, "{}", unverified.body);
+    assert_eq!(unverified.json()["code"], "EMAIL_NOT_VERIFIED");
+    bob.verify();
     let acc = bob.post(
         "/auth/organization/accept-invitation",
         &json!({"invitationId": mail_id}),

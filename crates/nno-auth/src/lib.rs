@@ -5,6 +5,7 @@ pub mod apikey;
 pub mod backup;
 pub mod caller;
 pub mod ct;
+pub mod guard;
 pub mod password;
 pub mod permissions;
 pub mod pkce;

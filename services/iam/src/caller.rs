@@ -41,6 +41,26 @@ pub fn token(req: &Request, cfg: &IamConfig) -> Option<String> {
         .and_then(|c| session::token_from_cookie(secret, &c))
 }
 
+/// The session token as an answer may show it: only to a caller who sent it as a
+/// bearer token (and so holds it already). A cookie session's token stays out of reach
+/// of script, which is what the HttpOnly cookie is for; Better Auth's client does not
+/// need it there.
+pub fn shown_token(req: &Request, token: &str) -> String {
+    let bearer_sent = req
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .as_deref()
+        .and_then(bearer)
+        .is_some();
+    if bearer_sent {
+        token.to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// The caller's live session, if any.
 pub async fn current(
     req: &Request,

@@ -45,6 +45,9 @@ pub struct User {
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
+    /// Empty (and left out) unless the caller sent it as a bearer token: see
+    /// `caller::shown_token`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub token: String,
     pub user_id: String,
     pub expires_at: String,

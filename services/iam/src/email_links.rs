@@ -84,7 +84,8 @@ async fn send_reset_link(
     let db = store::db(env, ctx)?;
     let token = new_token();
     let now = now_ms();
-    store::put_verification(
+    // One live reset link per account: a new one replaces the last.
+    store::replace_reset_token(
         &db,
         &id(),
         &identifier("reset-password", &token),
@@ -101,6 +102,7 @@ async fn send_reset_link(
     let line = "Someone asked to reset the password of your account. If it was you, follow the link within an hour; otherwise ignore this e-mail.";
     mailer::send(
         env,
+        ctx,
         &mailer::Mail {
             to: email,
             subject: "Reset your password",
@@ -295,6 +297,7 @@ async fn send_verification_link(
     let line = "Confirm that this is your e-mail address.";
     mailer::send(
         env,
+        ctx,
         &mailer::Mail {
             to: &email,
             subject: "Verify your e-mail address",
@@ -411,6 +414,7 @@ pub async fn send_magic_link(mut req: Request, env: &Env, ctx: &RequestContext) 
     let line = "Follow this link within 5 minutes to sign in. If you did not ask for it, ignore this e-mail.";
     mailer::send(
         env,
+        ctx,
         &mailer::Mail {
             to: &email,
             subject: "Your sign-in link",

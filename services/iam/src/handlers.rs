@@ -6,7 +6,7 @@ use crate::dto::{SignIn, SignUp, SignedIn, SignedUp};
 use crate::signin::{self, Signed};
 use crate::store::{self, NewSession, NewUser};
 use nno_auth::password::{self, StoredHash, SALT_LEN};
-use nno_auth::{session, validate};
+use nno_auth::{guard, session, validate};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
 use nno_worker::d1::Db;
@@ -54,19 +54,49 @@ pub(crate) async fn verify_password(stored: &StoredHash, pw: &str) -> bool {
     }
 }
 
-/// Whether `pw` is the current password of the user with this e-mail.
-pub(crate) async fn password_ok(db: &Db, email: &str, pw: &str) -> Result<bool, ApiError> {
-    if pw.is_empty() || pw.len() > 4 * password::MAX_LEN {
-        return Ok(false);
+/// Checks `pw` against the account of `email` (normalised) under the per-account
+/// budget (`nno_auth::guard`), which every endpoint that checks a password shares:
+/// 429 while checks are spaced out; the user and their stored hash when it is right;
+/// `None` when it is wrong or there is no such account (after the same hashing work,
+/// so the answer's timing does not tell which).
+pub(crate) async fn check_account_password(
+    db: &Db,
+    email: &str,
+    pw: &str,
+) -> Result<Option<(store::UserRow, StoredHash)>, ApiError> {
+    let subject = guard::subject(email);
+    let now = now_ms();
+    if let Some(until) = store::claim_password_check(db, &subject, now).await? {
+        let retry = ((until - now) / 1000.0).ceil().max(1.0) as u64;
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "too many wrong passwords for this account; wait, or sign in with a magic link or reset the password",
+        )
+        .with_reason("ACCOUNT_TEMPORARILY_LOCKED")
+        .with_retry_after(retry));
     }
-    let stored = store::user_with_password(db, email)
-        .await?
-        .and_then(|r| r.password)
-        .and_then(|p| StoredHash::parse(&p).ok());
-    Ok(match stored {
-        Some(s) => verify_password(&s, pw).await,
-        None => false,
-    })
+    if pw.is_empty() || pw.len() > 4 * password::MAX_LEN {
+        return Ok(None);
+    }
+    let row = store::user_with_password(db, email).await?;
+    let stored = row
+        .as_ref()
+        .and_then(|r| r.password.as_deref())
+        .and_then(|p| StoredHash::parse(p).ok());
+    let Some((row, stored)) = row.zip(stored) else {
+        let _ = hash_password(pw).await;
+        return Ok(None);
+    };
+    if !verify_password(&stored, pw).await {
+        return Ok(None);
+    }
+    store::clear_password_failures(db, &subject).await?;
+    Ok(Some((row, stored)))
+}
+
+/// Whether `pw` is the current password of the user with this e-mail (budgeted).
+pub(crate) async fn password_ok(db: &Db, email: &str, pw: &str) -> Result<bool, ApiError> {
+    Ok(check_account_password(db, email, pw).await?.is_some())
 }
 
 pub(crate) struct Issued {
@@ -223,27 +253,13 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
     };
     let cfg = IamConfig::load(env)?;
     cfg.require_trusted(body.callback_url.as_deref(), "callbackURL")?;
-    if !validate::email(&email)
-        || body.password.is_empty()
-        || body.password.len() > 4 * password::MAX_LEN
-    {
+    if !validate::email(&email) {
         return Err(wrong());
     }
     let db = store::db(env, ctx)?;
-    let row = store::user_with_password(&db, &email).await?;
-    let stored = row
-        .as_ref()
-        .and_then(|r| r.password.as_deref())
-        .and_then(|p| StoredHash::parse(p).ok());
-    let Some((row, stored)) = row.zip(stored) else {
-        // Same work as a real check, so the answer time does not tell whether the
-        // e-mail exists.
-        let _ = hash_password(&body.password).await;
+    let Some((row, stored)) = check_account_password(&db, &email, &body.password).await? else {
         return Err(wrong());
     };
-    if !verify_password(&stored, &body.password).await {
-        return Err(wrong());
-    }
     if stored.needs_rehash() {
         let upgraded = hash_password(&body.password).await?;
         store::update_password(&db, &row.id, &upgraded, now_ms()).await?;
@@ -266,7 +282,10 @@ pub async fn sign_in(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
 }
 
 pub async fn get_session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    let found = current(req, env, &IamConfig::load(env)?, ctx).await?;
+    let mut found = current(req, env, &IamConfig::load(env)?, ctx).await?;
+    if let Some(s) = &mut found {
+        s.session.token = crate::caller::shown_token(req, &s.session.token);
+    }
     Ok(respond::json(200, &found, &ctx.request_id))
 }
 
@@ -331,21 +350,12 @@ pub async fn change_password(mut req: Request, env: &Env, ctx: &RequestContext) 
     check_password(&body.new_password, "newPassword")?;
     let me = required(&req, env, &IamConfig::load(env)?, ctx).await?;
     let db = store::db(env, ctx)?;
-    let row = store::user_with_password(&db, &me.user.email)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let stored = row
-        .password
-        .as_deref()
-        .and_then(|p| StoredHash::parse(p).ok());
-    let current_ok = match &stored {
-        Some(s) => verify_password(s, &body.current_password).await,
-        None => false,
-    };
-    if !current_ok {
+    let Some((row, _)) =
+        check_account_password(&db, &me.user.email, &body.current_password).await?
+    else {
         return Err(invalid("currentPassword", "current password is incorrect")
             .with_reason("INVALID_PASSWORD"));
-    }
+    };
     let hash = hash_password(&body.new_password).await?;
     store::update_password(&db, &row.id, &hash, now_ms()).await?;
     store::revoke_sessions(&db, &row.id, Some(&session::token_hash(&me.session.token))).await?;

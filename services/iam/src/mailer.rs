@@ -4,6 +4,8 @@
 use crate::config::MailConfig;
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::outbound::{self, Body};
+use nno_worker::runtime::now_ms;
+use nno_worker::RequestContext;
 use serde_json::json;
 use worker::{Env, Method};
 
@@ -14,14 +16,36 @@ pub struct Mail<'a> {
     pub html: String,
 }
 
-/// Sends `mail`. A missing configuration is a 503 naming what to set.
-pub async fn send(env: &Env, mail: &Mail<'_>) -> Result<(), ApiError> {
+/// Most e-mails one address receives per window, whatever asks for them (links,
+/// invitations): enough for a person retrying, too few to flood a mailbox.
+pub const MAX_PER_RECIPIENT: u32 = 8;
+pub const RECIPIENT_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// Sends `mail`, within the recipient's cap (429 past it). A missing configuration
+/// is a 503 naming what to set.
+pub async fn send(env: &Env, ctx: &RequestContext, mail: &Mail<'_>) -> Result<(), ApiError> {
     let cfg = MailConfig::load(env).ok_or_else(|| {
         ApiError::new(
             ErrorCode::ServiceUnavailable,
             "e-mail is not configured (RESEND_API_KEY)",
         )
     })?;
+    let db = crate::store::db(env, ctx)?;
+    let within = crate::store::count_mail(
+        &db,
+        &mail.to.to_ascii_lowercase(),
+        MAX_PER_RECIPIENT,
+        RECIPIENT_WINDOW_MS,
+        now_ms(),
+    )
+    .await?;
+    if !within {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "too many e-mails to this address; try again in a few minutes",
+        )
+        .with_retry_after((RECIPIENT_WINDOW_MS / 1000.0) as u64));
+    }
     let auth = format!("Bearer {}", cfg.api_key);
     let body = json!({
         "from": cfg.from, "to": [mail.to], "subject": mail.subject,

@@ -355,7 +355,10 @@ async fn verify(mut req: Request, env: &Env, ctx: &RequestContext, factor: Facto
             .ok_or_else(ApiError::internal)?;
         return Ok(respond::json(
             200,
-            &json!({ "token": me.session.token, "user": user.to_dto() }),
+            &json!({
+                "token": crate::caller::shown_token(&req, &me.session.token),
+                "user": user.to_dto(),
+            }),
             &ctx.request_id,
         ));
     }
@@ -434,7 +437,7 @@ async fn check_factor(
             "ACCOUNT_TEMPORARILY_LOCKED",
             "too many wrong codes; two-factor verification is locked for 15 minutes",
         )
-        .with_details(json!({ "retryAfterSeconds": retry_after })));
+        .with_retry_after(retry_after));
     }
     let result = check_code(db, cfg, user_id, code, factor).await;
     match &result {

@@ -21,6 +21,15 @@ pub async fn invite(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     }
     let role = body.role.single()?.to_string();
     let c = start(&req, env, ctx).await?;
+    // The e-mail carries words the inviter chose (the tenant's name): only someone
+    // whose own address is proven may make NNO send it.
+    if !c.me.user.email_verified && c.me.user.role != perms::PLATFORM_ADMIN {
+        return Err(err(
+            ErrorCode::Forbidden,
+            "EMAIL_NOT_VERIFIED",
+            "verify your e-mail address before inviting anyone",
+        ));
+    }
     let org_id = target_org(body.organization_id.as_deref(), &c.me)?.to_string();
     let access = access(&c, &org_id).await?;
     access
@@ -93,6 +102,7 @@ pub async fn invite(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     );
     mailer::send(
         env,
+        ctx,
         &mailer::Mail {
             to: &email,
             subject: &format!("You are invited to {}", org.name),
@@ -159,6 +169,15 @@ pub async fn accept_invitation(mut req: Request, env: &Env, ctx: &RequestContext
     let body: InvitationId = read_json(&mut req, DEFAULT_LIMIT).await?;
     let c = start(&req, env, ctx).await?;
     let inv = my_invitation(&c, &body.invitation_id).await?;
+    // An unverified account only claims to own its address: the invitation is for
+    // whoever proves it (following a verification link, which also claims the account).
+    if !c.me.user.email_verified {
+        return Err(err(
+            ErrorCode::Forbidden,
+            "EMAIL_NOT_VERIFIED",
+            "verify your e-mail address to accept this invitation",
+        ));
+    }
     let now = now_ms();
     if !store::accept_invitation(&c.db, &inv, &id(), &c.me.user.id, now).await? {
         return Err(invitation_not_found());

@@ -14,6 +14,7 @@ pub fn db(env: &Env, ctx: &RequestContext) -> Result<Db, ApiError> {
 }
 
 mod access;
+mod guard;
 mod keys;
 mod links;
 mod tenants;
@@ -21,6 +22,7 @@ mod twofactor;
 mod verification;
 
 pub use access::*;
+pub use guard::*;
 pub use keys::*;
 pub use links::*;
 pub use tenants::*;

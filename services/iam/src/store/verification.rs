@@ -29,6 +29,37 @@ pub async fn put_verification(
     .map(|_| ())
 }
 
+/// Stores a password-reset token for `user_id` and, in the same transaction, deletes
+/// every earlier one of that user, so only the newest link works.
+pub async fn replace_reset_token(
+    db: &Db,
+    id: &str,
+    identifier: &str,
+    user_id: &str,
+    expires_at: f64,
+    now: f64,
+) -> Result<(), ApiError> {
+    db.batch(vec![
+        db.stmt(
+            "DELETE FROM verification WHERE identifier LIKE 'reset-password:%' AND value = ?1",
+            &[user_id.into()],
+        )?,
+        db.stmt(
+            "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, updatedAt)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            &[
+                id.into(),
+                identifier.into(),
+                user_id.into(),
+                expires_at.into(),
+                now.into(),
+            ],
+        )?,
+    ])
+    .await
+    .map(|_| ())
+}
+
 /// Takes (reads and deletes, atomically) a live value; `None` if missing or expired.
 pub async fn take_verification(
     db: &Db,
