@@ -93,3 +93,46 @@ impl RequestContext {
         now_ms() - self.started_ms
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(identity: Identity) -> RequestContext {
+        RequestContext {
+            service: Service::Registry,
+            request_id: "r".into(),
+            trace: TraceParent::continue_or_start(None, [7; 24]),
+            method: "GET".into(),
+            path: "/".into(),
+            query: String::new(),
+            started_ms: 0.0,
+            identity,
+            runtime: None,
+        }
+    }
+
+    #[test]
+    fn require_is_401_for_nobody_403_for_others_ok_with_the_permission() {
+        let member = Identity::from_json(
+            r#"{"auth":"session","userId":"u","tenantId":"t1","permissions":["registry:read"]}"#,
+        )
+        .unwrap();
+        assert!(ctx(member.clone()).require("t1", "registry:read").is_ok());
+        let other_tenant = ctx(member.clone())
+            .require("t2", "registry:read")
+            .unwrap_err();
+        assert_eq!(other_tenant.status(), 403);
+        let missing = ctx(member).require("t1", "registry:write").unwrap_err();
+        assert_eq!(missing.status(), 403);
+        assert_eq!(missing.details["required"], "registry:write");
+        let nobody = ctx(Identity::None)
+            .require("t1", "registry:read")
+            .unwrap_err();
+        assert_eq!(nobody.status(), 401);
+        assert!(nobody.headers.iter().any(|(n, _)| *n == "www-authenticate"));
+        assert!(ctx(Identity::Service)
+            .require("t1", "anything:at-all")
+            .is_ok());
+    }
+}
