@@ -48,6 +48,7 @@ pub fn parse_pairs(s: &str) -> HashMap<String, String> {
 pub enum Reply {
     Json(u16, Value),
     Redirect(String),
+    Html(u16, String),
 }
 
 pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
@@ -73,9 +74,11 @@ pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
     };
     let fault = lock(sandbox).take_fault(&incoming.path);
     let reply = match fault {
-        Some((status, delay)) => {
+        Some((status, delay, body)) => {
             std::thread::sleep(delay);
-            if status == 0 {
+            if let Some(body) = body {
+                Reply::Html(if status == 0 { 200 } else { status }, body)
+            } else if status == 0 {
                 route(&incoming, sandbox)
             } else {
                 Reply::Json(
@@ -93,6 +96,9 @@ pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
         Reply::Redirect(location) => Response::from_string("")
             .with_status_code(302)
             .with_header(header("location", &location)),
+        Reply::Html(status, body) => Response::from_string(body)
+            .with_status_code(status)
+            .with_header(header("content-type", "text/html")),
     };
     let _ = request.respond(response);
 }
@@ -145,6 +151,7 @@ fn arm_fault(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
         status: v["status"].as_u64().unwrap_or(0).min(599) as u16,
         delay: Duration::from_millis(v["delayMs"].as_u64().unwrap_or(0).min(60_000)),
         times: v["times"].as_u64().unwrap_or(1).min(1000) as u32,
+        body: v["body"].as_str().map(|b| b.chars().take(4096).collect()),
     };
     lock(sandbox).faults.push(fault);
     Reply::Json(200, json!({ "armed": true }))

@@ -7,7 +7,7 @@
 //! - Google OAuth: `/google/o/oauth2/v2/auth`, `/google/token` (id token carries the
 //!   profile).
 //! - Inspection for tests: `GET /_sandbox/emails[?to=addr]` lists captured e-mails,
-//!   `POST /_sandbox/faults {"pathPrefix","status","times","delayMs"}` makes the next
+//!   `POST /_sandbox/faults {"pathPrefix","status","times","delayMs","body"}` makes the next
 //!   matching requests fail or wait, `GET /health`.
 //!
 //! The authorization endpoints approve at once (there is no person to ask): the user is

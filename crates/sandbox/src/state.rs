@@ -30,6 +30,9 @@ pub struct Fault {
     pub status: u16,
     pub delay: Duration,
     pub times: u32,
+    /// A body to answer instead of the JSON fault (served as `text/html`), e.g. to
+    /// play a proxy's error page.
+    pub body: Option<String>,
 }
 
 pub struct Sandbox {
@@ -68,14 +71,14 @@ impl Sandbox {
     }
 
     /// The fault to apply to `path`, if one is armed (each use counts down).
-    pub fn take_fault(&mut self, path: &str) -> Option<(u16, Duration)> {
+    pub fn take_fault(&mut self, path: &str) -> Option<(u16, Duration, Option<String>)> {
         let i = self
             .faults
             .iter()
             .position(|f| path.starts_with(&f.path_prefix) && f.times > 0)?;
         let f = &mut self.faults[i];
         f.times -= 1;
-        let out = (f.status, f.delay);
+        let out = (f.status, f.delay, f.body.clone());
         if f.times == 0 {
             self.faults.remove(i);
         }
