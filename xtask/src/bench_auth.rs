@@ -71,21 +71,20 @@ fn sign_in_target(
     }
 }
 
-/// An account with `PASSWORD` (no session or key needed).
-fn sign_up(port: u16, email: &str, n: usize) -> Result<(), String> {
-    let ip = format!("10.251.{}.{}", n / 250, n % 250 + 1);
+/// An account with `PASSWORD`, from its own client address; its session token.
+fn sign_up(port: u16, email: &str, ip: &str) -> Result<String, String> {
     let (s, v) = json_req(
         port,
         "POST",
         "/api/v1/iam/auth/sign-up/email",
         None,
         &json!({"name": "Bench", "email": email, "password": PASSWORD}),
-        &ip,
+        ip,
     )?;
     if s != 200 {
         return Err(format!("bench sign-up failed: {s} {v}"));
     }
-    Ok(())
+    Ok(v["token"].as_str().unwrap_or_default().to_string())
 }
 
 /// A fresh user with a session and an API key (each round gets its own, so the
@@ -93,18 +92,7 @@ fn sign_up(port: u16, email: &str, n: usize) -> Result<(), String> {
 fn credentials(port: u16, n: usize) -> Result<(String, String), String> {
     let email = format!("bench-{}-{n}@example.com", std::process::id());
     let ip = format!("10.250.{}.{}", n / 250, n % 250 + 1);
-    let (s, v) = json_req(
-        port,
-        "POST",
-        "/api/v1/iam/auth/sign-up/email",
-        None,
-        &json!({"name": "Bench", "email": email, "password": PASSWORD}),
-        &ip,
-    )?;
-    if s != 200 {
-        return Err(format!("bench sign-up failed: {s} {v}"));
-    }
-    let token = v["token"].as_str().unwrap_or_default().to_string();
+    let token = sign_up(port, &email, &ip)?;
     let (s, k) = json_req(
         port,
         "POST",
@@ -219,7 +207,11 @@ pub fn run(
         "signing up {accounts} accounts for the wrong-password figures"
     ));
     for n in 1..=accounts {
-        sign_up(port, &email_of(n), n)?;
+        sign_up(
+            port,
+            &email_of(n),
+            &format!("10.251.{}.{}", n / 250, n % 250 + 1),
+        )?;
     }
     let pid = std::process::id();
     let wrong = sign_in_target(port, 401, move |i| {

@@ -160,6 +160,37 @@ pub fn set_cookie(r: &Reply, name: &str) -> Option<String> {
         .find(|pair| pair.starts_with(&format!("{name}=")) && !pair.ends_with('='))
 }
 
+/// A GitHub sign-in as `email` through the sandbox, up to the callback (which
+/// exchanges the code with the provider); `cookie` rides along with the state cookie.
+pub fn github_callback(email: &str, cookie: Option<&str>) -> Reply {
+    let started = call(
+        "POST",
+        "/auth/sign-in/social",
+        Some(&json!({"provider": "github", "callbackURL": "/dash"})),
+        None,
+    );
+    assert_eq!(started.status, 200, "{}", started.body);
+    let provider = started.json()["url"].as_str().unwrap().to_string();
+    let state = set_cookie(&started, "better-auth.state").expect("state cookie");
+    let approved = crate::get(&format!("{provider}&login={email}"), &[]);
+    assert_eq!(approved.status, 302, "{}", approved.body);
+    let location = approved.header("location").unwrap();
+    let at = location.find("/api/v1/iam/").expect("callback path");
+    let cookies = match cookie {
+        Some(c) => format!("{state}; {c}"),
+        None => state,
+    };
+    let ip = unique_ip();
+    crate::get(
+        &url(&location[at + "/api/v1/iam".len()..]),
+        &[
+            ("origin", ORIGIN),
+            ("cookie", &cookies),
+            ("cf-connecting-ip", &ip),
+        ],
+    )
+}
+
 /// Creates an organization for `owner` and returns its id.
 pub fn create_org(owner: &Person, name: &str) -> String {
     let slug = email("org").split('@').next().unwrap().to_string();

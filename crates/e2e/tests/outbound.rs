@@ -3,8 +3,8 @@
 //! other than JSON 502 `UPSTREAM_ERROR`. Its own test binary: the sandbox's faults are
 //! global, and no other test may take them.
 
-use e2e::iam::{call, sandbox, set_cookie, ORIGIN};
-use e2e::{get, send, unique_ip, Reply};
+use e2e::iam::sandbox;
+use e2e::{send, Reply};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -18,29 +18,8 @@ fn arm(fault: serde_json::Value) {
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
-/// A GitHub sign-in up to the callback, which exchanges the code with the provider.
 fn github_callback() -> Reply {
-    let started = call(
-        "POST",
-        "/auth/sign-in/social",
-        Some(&json!({"provider": "github", "callbackURL": "/dash"})),
-        None,
-    );
-    assert_eq!(started.status, 200, "{}", started.body);
-    let url = started.json()["url"].as_str().unwrap().to_string();
-    let state = set_cookie(&started, "better-auth.state").unwrap();
-    let approved = get(&format!("{url}&login={}", e2e::iam::email("slow")), &[]);
-    let location = approved.header("location").unwrap().to_string();
-    let at = location.find("/api/v1/iam/").unwrap();
-    let ip = unique_ip();
-    get(
-        &e2e::iam::url(&location[at + "/api/v1/iam".len()..]),
-        &[
-            ("origin", ORIGIN),
-            ("cookie", &state),
-            ("cf-connecting-ip", &ip),
-        ],
-    )
+    e2e::iam::github_callback(&e2e::iam::email("slow"), None)
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! a two-factor user gets the challenge, unless the browser carries this user's trust
 //! cookie, which is then used up and replaced.
 
-use e2e::iam::{call, from_last_email, set_cookie, sign_up, ORIGIN, PASSWORD};
+use e2e::iam::{call, from_last_email, github_callback, set_cookie, sign_up, ORIGIN, PASSWORD};
 use e2e::{get, send, unique_ip, Reply};
 use serde_json::{json, Value};
 
@@ -69,34 +69,8 @@ fn by_magic_link(email: &str, cookie: Option<&str>) -> Reply {
     )
 }
 
-/// GitHub approves as `email`; the callback carries the state cookie and `cookie`.
 fn by_github(email: &str, cookie: Option<&str>) -> Reply {
-    let started = call(
-        "POST",
-        "/auth/sign-in/social",
-        Some(&json!({"provider": "github", "callbackURL": "/dash"})),
-        None,
-    );
-    assert_eq!(started.status, 200, "{}", started.body);
-    let url = started.json()["url"].as_str().unwrap().to_string();
-    let state = set_cookie(&started, "better-auth.state").expect("state cookie");
-    let approved = get(&format!("{url}&login={email}"), &[]);
-    assert_eq!(approved.status, 302, "{}", approved.body);
-    let location = approved.header("location").unwrap();
-    let at = location.find("/api/v1/iam/").expect("callback path");
-    let cookies = match cookie {
-        Some(c) => format!("{state}; {c}"),
-        None => state,
-    };
-    let ip = unique_ip();
-    get(
-        &e2e::iam::url(&location[at + "/api/v1/iam".len()..]),
-        &[
-            ("origin", ORIGIN),
-            ("cookie", &cookies),
-            ("cf-connecting-ip", &ip),
-        ],
-    )
+    github_callback(email, cookie)
 }
 
 #[test]

@@ -6,15 +6,15 @@ use nno_core::ApiError;
 use nno_worker::d1::Db;
 use serde::Deserialize;
 
-pub async fn put_verification(
+fn insert(
     db: &Db,
     id: &str,
     identifier: &str,
     value: &str,
     expires_at: f64,
     now: f64,
-) -> Result<(), ApiError> {
-    db.exec(
+) -> Result<worker::D1PreparedStatement, ApiError> {
+    db.stmt(
         "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, updatedAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         &[
@@ -25,8 +25,21 @@ pub async fn put_verification(
             now.into(),
         ],
     )
-    .await
-    .map(|_| ())
+}
+
+pub async fn put_verification(
+    db: &Db,
+    id: &str,
+    identifier: &str,
+    value: &str,
+    expires_at: f64,
+    now: f64,
+) -> Result<(), ApiError> {
+    insert(db, id, identifier, value, expires_at, now)?
+        .run()
+        .await
+        .map_err(|e| db.fail(e))
+        .map(|_| ())
 }
 
 /// Stores a password-reset token for `user_id` and, in the same transaction, deletes
@@ -44,17 +57,7 @@ pub async fn replace_reset_token(
             "DELETE FROM verification WHERE identifier LIKE 'reset-password:%' AND value = ?1",
             &[user_id.into()],
         )?,
-        db.stmt(
-            "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, updatedAt)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            &[
-                id.into(),
-                identifier.into(),
-                user_id.into(),
-                expires_at.into(),
-                now.into(),
-            ],
-        )?,
+        insert(db, id, identifier, user_id, expires_at, now)?,
     ])
     .await
     .map(|_| ())
