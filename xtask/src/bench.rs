@@ -59,6 +59,8 @@ struct GatewayReport {
     setups: Vec<Setup>,
     latency: Vec<Measured>,
     throughput: Vec<Measured>,
+    /// Other processes' CPU during the rounds, in cores.
+    background_cores: f64,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -172,6 +174,8 @@ fn gateway_rounds(
     // Latency is measured one request at a time, where it is the cost of a request and
     // not time spent queueing behind the others; throughput with `concurrency`
     // connections, where the runtime is saturated. Both at the same load for all four.
+    let pgids: Vec<u32> = running.iter().map(|p| p.pgid()).collect();
+    let background = crate::cpu::Background::start(&pgids);
     let latency = phase(&running, &setups, opts.latency_requests, 1, opts.rounds)?;
     let throughput = phase(
         &running,
@@ -180,11 +184,13 @@ fn gateway_rounds(
         opts.concurrency,
         opts.rounds,
     )?;
+    let background_cores = background.cores(&pgids);
     drop(running);
     Ok(GatewayReport {
         setups,
         latency,
         throughput,
+        background_cores,
     })
 }
 
@@ -294,6 +300,21 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         "session check costs",
         session - service
     );
+    let mut busy = vec![("the credential checks", auth.background_cores)];
+    if let Some(g) = gateway {
+        busy.insert(0, ("the gateway rounds", g.background_cores));
+    }
+    println!();
+    for (what, cores) in busy {
+        println!(
+            "  other processes on the machine during {what}: {cores:.2} cores{}",
+            if cores > 0.2 {
+                "  (busy: these figures are not comparable with a quiet run's)"
+            } else {
+                ""
+            }
+        );
+    }
     let Some(g) = gateway else {
         return;
     };
