@@ -1,36 +1,66 @@
 //! `cargo xtask bench`: figures, not pass/fail.
 //!
 //! 1. Every Worker's module size, raw and gzipped, against the 512 KiB gzipped budget.
-//! 2. The gateway's overhead, in one run on the local runtime at the same load:
+//! 2. Authentication on a full local platform (bench_auth.rs): sign-in, and what the
+//!    gateway's credential checks cost on one route (service key, session, API key).
+//! 3. The gateway's cost, in one run on the local runtime at the same load:
 //!    (a) an upstream (billing) called directly; (b) the floor, a pass-through Worker
 //!    that only forwards through a service binding; (c) the NNO gateway on the same
-//!    route. Each runs in its own `wrangler dev` with its own dev registry; rounds are
-//!    interleaved so drift on the machine hits all three alike.
+//!    route; (d) the gateway people would otherwise write, a minimal Hono gateway
+//!    (crates/bench-hono). Each runs in its own `wrangler dev` with its own dev
+//!    registry; rounds are interleaved (each round starting at the next target) so
+//!    drift on the machine hits all four alike.
+//!
+//! The headline, printed first, is CPU per request: on this shared 2-core machine it is
+//! far steadier than throughput.
 
-use crate::build::{self, wasm_path, PASSTHROUGH, SERVICES};
+use crate::bench_auth::{self, AuthReport};
+use crate::build::{self, wasm_path, HONO, PASSTHROUGH, SERVICES};
 use crate::load::{self, percentile};
 use crate::platform::{self, Options};
 use crate::toolchain;
 use crate::util::{self, step};
 use flate2::{write::GzEncoder, Compression};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::Duration;
 
 const SIZE_BUDGET_GZ: u64 = 512 * 1024;
 const UPSTREAM: &str = "billing";
 const ROUTE_UPSTREAM: &str = "/health/live";
 const ROUTE_GATEWAY: &str = "/api/v1/billing/health/live";
+/// Budget: the NNO gateway's p50 over the floor's, one request at a time.
+const P50_BUDGET_MS: f64 = 0.5;
+/// Budget: the NNO gateway's throughput as a share of the floor's.
+const THROUGHPUT_BUDGET_PCT: f64 = 90.0;
+
+/// The four targets, in the order of `setups` below.
+const DIRECT: usize = 0;
+const FLOOR: usize = 1;
+const NNO: usize = 2;
+const HONO_GW: usize = 3;
 
 struct BenchOptions {
     log_level: Option<&'static str>,
     sign_ins: usize,
     auth_requests: usize,
-    skip_gateway: bool,
-    skip_auth: bool,
+    /// `--auth-only`: no gateway rounds.
+    auth_only: bool,
+    /// `--gateway-only`: of the authentication part only the credential checks.
+    gateway_only: bool,
     latency_requests: usize,
     requests: usize,
     concurrency: usize,
     rounds: usize,
+}
+
+type Setup = (&'static str, Vec<&'static str>, &'static str);
+
+struct GatewayReport {
+    setups: Vec<Setup>,
+    latency: Vec<Measured>,
+    throughput: Vec<Measured>,
+    /// Other processes' CPU during the rounds, in cores.
+    background_cores: f64,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -39,28 +69,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let tools = toolchain::ensure(&root)?;
     build::build_all(&root, &tools, true)?;
     platform::ensure_dev_vars(&root)?;
+    if !opts.auth_only {
+        // Before the long authentication part, so a failed install shows at once.
+        toolchain::npm_ci(
+            &build::crate_dir(&root, HONO),
+            &["hono/package.json"],
+            "installing hono from crates/bench-hono/package-lock.json",
+        )?;
+    }
 
-    println!(
-        "\nWorker sizes (budget: {} KiB gzipped each)",
-        SIZE_BUDGET_GZ / 1024
-    );
-    println!(
-        "  {:<18} {:>10} {:>10}  budget",
-        "worker", "raw KiB", "gzip KiB"
-    );
-    let mut over = 0;
+    let mut sizes = Vec::new();
     for name in SERVICES.iter().chain([&PASSTHROUGH]) {
         let bytes = std::fs::read(wasm_path(&root, name)).map_err(|e| format!("{name}: {e}"))?;
-        let gz = gzip_len(&bytes)?;
-        let ok = gz <= SIZE_BUDGET_GZ;
-        over += usize::from(!ok);
-        println!(
-            "  {:<18} {:>10.1} {:>10.1}  {}",
-            name,
-            bytes.len() as f64 / 1024.0,
-            gz as f64 / 1024.0,
-            if ok { "ok" } else { "OVER" }
-        );
+        sizes.push((*name, bytes.len() as u64, gzip_len(&bytes)?));
     }
 
     let work = root.join("target/bench");
@@ -73,24 +94,49 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
         .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
-    if !opts.skip_auth {
-        crate::bench_auth::run(
-            &root,
-            &tools,
-            &work,
-            &service_key,
-            &crate::bench_auth::AuthOptions {
-                log_level: opts.log_level,
-                sign_ins: opts.sign_ins,
-                requests: opts.auth_requests,
-            },
-        )?;
+    let auth = bench_auth::run(
+        &root,
+        &tools,
+        &work,
+        &service_key,
+        &bench_auth::AuthOptions {
+            log_level: opts.log_level,
+            sign_ins: opts.sign_ins,
+            requests: opts.auth_requests,
+            credentials_only: opts.gateway_only,
+        },
+    )?;
+    let gateway = if opts.auth_only {
+        None
+    } else {
+        Some(gateway_rounds(&root, &tools, &work, &opts)?)
+    };
+
+    headline(&opts, &auth, gateway.as_ref());
+    let over = print_sizes(&sizes);
+    auth.print();
+    if let Some(g) = &gateway {
+        print_gateway(&opts, g);
     }
-    if opts.skip_gateway {
-        return Ok(());
-    }
-    step("starting three local runtimes: upstream alone, pass-through + upstream, gateway + upstream");
-    let setups: [(&str, Vec<&str>, &str); 3] = [
+    println!(
+        "\n  Worker sizes: {}",
+        if over == 0 {
+            "every Worker within 512 KiB gzipped".to_string()
+        } else {
+            format!("{over} Worker(s) over budget")
+        }
+    );
+    Ok(())
+}
+
+fn gateway_rounds(
+    root: &std::path::Path,
+    tools: &toolchain::Toolchain,
+    work: &std::path::Path,
+    opts: &BenchOptions,
+) -> Result<GatewayReport, String> {
+    step("starting four local runtimes: upstream alone, and pass-through, NNO gateway and Hono gateway, each with the upstream");
+    let setups: Vec<Setup> = vec![
         ("(a) upstream direct", vec![UPSTREAM], ROUTE_UPSTREAM),
         (
             "(b) pass-through floor",
@@ -98,13 +144,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ROUTE_UPSTREAM,
         ),
         ("(c) NNO gateway", vec!["gateway", UPSTREAM], ROUTE_GATEWAY),
+        ("(d) Hono gateway", vec![HONO, UPSTREAM], ROUTE_GATEWAY),
     ];
     let mut running = Vec::new();
     for (i, (label, workers, route)) in setups.iter().enumerate() {
         let dir = work.join(format!("p{i}"));
         let p = platform::start(
-            &root,
-            &tools,
+            root,
+            tools,
             &Options {
                 workers: workers.iter().map(|w| w.to_string()).collect(),
                 port: util::free_port()?,
@@ -119,13 +166,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .map_err(|e| format!("{label}: {e}"))?;
         running.push(p);
     }
+    check_hono(running[HONO_GW].port)?;
 
     for (p, (_, _, route)) in running.iter().zip(&setups) {
         load::run(p.port, route, 300, opts.concurrency)?; // warm-up: JIT, isolates, pools
     }
     // Latency is measured one request at a time, where it is the cost of a request and
     // not time spent queueing behind the others; throughput with `concurrency`
-    // connections, where the runtime is saturated. Both at the same load for all three.
+    // connections, where the runtime is saturated. Both at the same load for all four.
+    let pgids: Vec<u32> = running.iter().map(|p| p.pgid()).collect();
+    let background = crate::cpu::Background::start(&pgids);
     let latency = phase(&running, &setups, opts.latency_requests, 1, opts.rounds)?;
     let throughput = phase(
         &running,
@@ -134,26 +184,206 @@ pub fn run(args: &[String]) -> Result<(), String> {
         opts.concurrency,
         opts.rounds,
     )?;
+    let background_cores = background.cores(&pgids);
     drop(running);
+    Ok(GatewayReport {
+        setups,
+        latency,
+        throughput,
+        background_cores,
+    })
+}
 
-    println!("\nGateway overhead on the local runtime (route: GET {ROUTE_GATEWAY})");
+/// The Hono gateway does what it stands in for, before it is measured: a valid request
+/// id kept, an invalid one replaced, prefix routing, CORS for an allowed origin, and the
+/// error envelope for an unknown route and an unbound upstream.
+fn check_hono(port: u16) -> Result<(), String> {
+    let get = |path: &str, extra: &str| {
+        raw_exchange(
+            port,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Connection: close\r\n\r\n"
+            ),
+        )
+    };
+    let fail = |what: &str, got: &str| Err(format!("Hono gateway: {what}; got:\n{got}"));
+    let r = get(
+        ROUTE_GATEWAY,
+        "x-request-id: bench.check:1\r\norigin: http://localhost:5174\r\n",
+    )?;
+    let lower = r.to_ascii_lowercase();
+    if !r.starts_with("HTTP/1.1 200")
+        || !lower.contains("x-request-id: bench.check:1\r\n")
+        || !lower.contains("access-control-allow-origin: http://localhost:5174\r\n")
+    {
+        return fail(
+            "routed request without 200, its request id or CORS headers",
+            &r,
+        );
+    }
+    let r = get("/nope", "x-request-id: bad id\r\n")?;
+    let id_replaced = r
+        .to_ascii_lowercase()
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("x-request-id: ").map(|v| v.len() == 36))
+        .unwrap_or(false);
+    if !r.starts_with("HTTP/1.1 404") || !r.contains(r#""code":"NOT_FOUND""#) || !id_replaced {
+        return fail(
+            "unknown route without the 404 envelope and a fresh UUID",
+            &r,
+        );
+    }
+    let r = get("/api/v1/iam/health", "")?;
+    if !r.starts_with("HTTP/1.1 502") || !r.contains(r#""code":"UPSTREAM_UNAVAILABLE""#) {
+        return fail("unbound upstream without the 502 envelope", &r);
+    }
+    Ok(())
+}
+
+/// One request on its own connection (`Connection: close`): the whole raw response.
+fn raw_exchange(port: u16, raw: &str) -> Result<String, String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    s.write_all(raw.as_bytes()).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "ok"
+    } else {
+        "OVER"
+    }
+}
+
+/// CPU per request first: the public route for the floor and both gateways, and the
+/// session-authenticated route through NNO's gateway; then the three budgets.
+fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayReport>) {
+    println!("\n==================== headline: CPU per request ====================");
+    println!("  (user + system CPU of the runtime's workerd processes, per request;");
+    println!("   steadier than req/s on this machine)");
+    if let Some(g) = gateway {
+        let t = &g.throughput;
+        println!(
+            "\n  public route GET {ROUTE_GATEWAY} ({} connections, {} rounds x {} requests)",
+            opts.concurrency, opts.rounds, opts.requests
+        );
+        println!(
+            "    {:<24} {:>10}  {:>16}",
+            "", "CPU ms/req", "over the floor"
+        );
+        for i in [DIRECT, FLOOR, NNO, HONO_GW] {
+            let over = match i {
+                NNO | HONO_GW => format!("{:+.3} ms", t[i].cpu_ms - t[FLOOR].cpu_ms),
+                _ => String::new(),
+            };
+            println!(
+                "    {:<24} {:>10.3}  {:>16}",
+                g.setups[i].0, t[i].cpu_ms, over
+            );
+        }
+    }
+    let session = auth.avg(bench_auth::SESSION, |f| f.cpu_ms);
+    let service = auth.avg(bench_auth::SERVICE_KEY, |f| f.cpu_ms);
+    println!(
+        "\n  session-authenticated route GET {} through NNO's gateway",
+        bench_auth::ROUTE
+    );
+    println!("  (full platform, whole-platform CPU, 1 connection)");
+    println!("    {:<24} {:>10.3}", "session (bearer)", session);
+    println!("    {:<24} {:>10.3}", "service key", service);
+    println!(
+        "    {:<24} {:>+10.3}",
+        "session check costs",
+        session - service
+    );
+    let mut busy = vec![("the credential checks", auth.background_cores)];
+    if let Some(g) = gateway {
+        busy.insert(0, ("the gateway rounds", g.background_cores));
+    }
+    println!();
+    for (what, cores) in busy {
+        println!(
+            "  other processes on the machine during {what}: {cores:.2} cores{}",
+            if cores > 0.2 {
+                "  (busy: these figures are not comparable with a quiet run's)"
+            } else {
+                ""
+            }
+        );
+    }
+    let Some(g) = gateway else {
+        return;
+    };
+    let (l, t) = (&g.latency, &g.throughput);
+    let nno_cpu = t[NNO].cpu_ms - t[FLOOR].cpu_ms;
+    let hono_cpu = t[HONO_GW].cpu_ms - t[FLOOR].cpu_ms;
+    let p50 = l[NNO].p50 - l[FLOOR].p50;
+    let ratio = t[NNO].rps / t[FLOOR].rps * 100.0;
+    println!("\n  budgets for NNO's gateway on the public route");
+    println!(
+        "    CPU over the floor <= Hono's:        {nno_cpu:+.3} vs {hono_cpu:+.3} ms   {}",
+        verdict(nno_cpu <= hono_cpu)
+    );
+    println!(
+        "    p50 over the floor <= +{P50_BUDGET_MS:.3} ms:    {p50:+.3} ms            {}",
+        verdict(p50 <= P50_BUDGET_MS)
+    );
+    println!(
+        "    throughput >= {THROUGHPUT_BUDGET_PCT:.0} % of the floor's:   {ratio:.1} %             {}",
+        verdict(ratio >= THROUGHPUT_BUDGET_PCT)
+    );
+    println!("===================================================================");
+}
+
+/// Prints the size table; returns how many Workers are over budget.
+fn print_sizes(sizes: &[(&str, u64, u64)]) -> usize {
+    println!(
+        "\nWorker sizes (budget: {} KiB gzipped each)",
+        SIZE_BUDGET_GZ / 1024
+    );
+    println!(
+        "  {:<18} {:>10} {:>10}  budget",
+        "worker", "raw KiB", "gzip KiB"
+    );
+    let mut over = 0;
+    for (name, raw, gz) in sizes {
+        let ok = *gz <= SIZE_BUDGET_GZ;
+        over += usize::from(!ok);
+        println!(
+            "  {:<18} {:>10.1} {:>10.1}  {}",
+            name,
+            *raw as f64 / 1024.0,
+            *gz as f64 / 1024.0,
+            if ok { "ok" } else { "OVER" }
+        );
+    }
+    over
+}
+
+fn print_gateway(opts: &BenchOptions, g: &GatewayReport) {
+    println!("\nGateway cost on the local runtime (route: GET {ROUTE_GATEWAY})");
     if opts.log_level.is_some() {
         println!("  (--quiet-logs: wrangler prints warnings and errors only)");
     }
+    let (latency, throughput) = (&g.latency, &g.throughput);
     for (title, m) in [
         (
             format!(
                 "latency: 1 connection, {} rounds x {} requests",
                 opts.rounds, opts.latency_requests
             ),
-            &latency,
+            latency,
         ),
         (
             format!(
                 "throughput: {} connections, {} rounds x {} requests",
                 opts.concurrency, opts.rounds, opts.requests
             ),
-            &throughput,
+            throughput,
         ),
     ] {
         println!("\n  {title}");
@@ -164,38 +394,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
         for (i, r) in m.iter().enumerate() {
             println!(
                 "  {:<24} {:>9.3} {:>9.3} {:>11.0} {:>7} {:>11.3}",
-                setups[i].0, r.p50, r.p99, r.rps, r.errors, r.cpu_ms
+                g.setups[i].0, r.p50, r.p99, r.rps, r.errors, r.cpu_ms
             );
         }
     }
-    let hop = latency[1].p50 - latency[0].p50;
-    let overhead = latency[2].p50 - latency[1].p50;
-    let ratio = throughput[2].rps / throughput[1].rps * 100.0;
+    let l = latency;
+    let t = throughput;
     println!();
-    println!("  service-binding hop (b - a), p50:     {hop:+.3} ms");
     println!(
-        "  gateway over the floor (c - b), p50:  {overhead:+.3} ms   budget <= +0.500 ms  {}",
-        if overhead <= 0.5 { "ok" } else { "OVER" }
+        "  service-binding hop (b - a), p50:        {:+.3} ms",
+        l[FLOOR].p50 - l[DIRECT].p50
     );
-    println!(
-        "  gateway throughput vs the floor:      {ratio:.1} %     budget >= 90 %       {}",
-        if ratio >= 90.0 { "ok" } else { "UNDER" }
-    );
-    println!(
-        "  workerd CPU per request (throughput phase): floor {:.3} ms, gateway {:.3} ms ({:+.3} ms)",
-        throughput[1].cpu_ms,
-        throughput[2].cpu_ms,
-        throughput[2].cpu_ms - throughput[1].cpu_ms
-    );
-    println!(
-        "  Worker sizes: {}",
-        if over == 0 {
-            "every Worker within 512 KiB gzipped".to_string()
-        } else {
-            format!("{over} Worker(s) over budget")
-        }
-    );
-    Ok(())
+    for (name, i) in [("NNO gateway", NNO), ("Hono gateway", HONO_GW)] {
+        println!(
+            "  {name:<12} over the floor, p50:       {:+.3} ms",
+            l[i].p50 - l[FLOOR].p50
+        );
+    }
+    for (name, i) in [("NNO gateway", NNO), ("Hono gateway", HONO_GW)] {
+        println!(
+            "  {name:<12} throughput vs the floor:  {:.1} %",
+            t[i].rps / t[FLOOR].rps * 100.0
+        );
+    }
 }
 
 struct Measured {
@@ -211,7 +432,7 @@ struct Measured {
 /// Runs `rounds` rounds; in each, every target in turn gets `requests` requests.
 fn phase(
     running: &[platform::Platform],
-    setups: &[(&str, Vec<&str>, &str)],
+    setups: &[Setup],
     requests: usize,
     concurrency: usize,
     rounds: usize,
@@ -223,8 +444,11 @@ fn phase(
     let mut secs = vec![0f64; running.len()];
     let mut errors = vec![0usize; running.len()];
     let mut cpu = vec![0f64; running.len()];
-    for _ in 0..rounds {
-        for (i, (p, (_, _, route))) in running.iter().zip(setups).enumerate() {
+    let n = running.len();
+    for round in 0..rounds {
+        // Each round starts at the next target, so none always follows the same one.
+        for i in (0..n).map(|k| (k + round) % n) {
+            let (p, (_, _, route)) = (&running[i], &setups[i]);
             let before = crate::cpu::snapshot(p.pgid());
             let r = load::run(p.port, route, requests, concurrency)?;
             cpu[i] += crate::cpu::used_ms(&before, &crate::cpu::snapshot(p.pgid()));
@@ -260,8 +484,8 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         log_level: None,
         sign_ins: 100,
         auth_requests: 300,
-        skip_gateway: false,
-        skip_auth: false,
+        auth_only: false,
+        gateway_only: false,
         latency_requests: 500,
         requests: 2000,
         concurrency: 8,
@@ -285,14 +509,17 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--rounds" => o.rounds = num()?,
             "--sign-ins" => o.sign_ins = num()?,
             "--auth-requests" => o.auth_requests = num()?,
-            "--auth-only" => o.skip_gateway = true,
-            "--gateway-only" => o.skip_auth = true,
+            "--auth-only" => o.auth_only = true,
+            "--gateway-only" => o.gateway_only = true,
             other => {
                 return Err(format!(
                     "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only)"
                 ))
             }
         }
+    }
+    if o.auth_only && o.gateway_only {
+        return Err("--auth-only and --gateway-only exclude each other".into());
     }
     Ok(o)
 }

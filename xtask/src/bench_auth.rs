@@ -1,10 +1,10 @@
 //! The authentication part of `cargo xtask bench`, on a full local platform:
-//! sign-in latency and CPU per sign-in (password hashing dominates), and what the
-//! gateway's credential checks cost per request: the same upstream route called with
-//! the service key (no lookup), a session (IAM lookup + per-user counter) and an API
-//! key (failure budget, IAM lookup + per-key counter). CPU is read from the workerd
-//! process (all Workers and local D1 included), so it is repeatable where wall-clock
-//! throughput on a shared machine is not.
+//! sign-in latency and CPU per sign-in (password hashing dominates; skipped with
+//! `credentials_only`), and what the gateway's credential checks cost per request: the
+//! same upstream route called with the service key (no lookup), a session (IAM lookup
+//! and per-user counter) and an API key (failure budget, IAM lookup, per-key counter).
+//! CPU is read from the workerd process (all Workers and local D1 included), so it is
+//! repeatable where wall-clock throughput on a shared machine is not.
 
 use crate::cpu;
 use crate::load::{self, percentile, Target};
@@ -17,13 +17,105 @@ use std::time::Duration;
 
 /// An authenticated route that reaches an upstream and does no work there (billing's
 /// 404), so differences between credentials are the gateway's checks.
-const ROUTE: &str = "/api/v1/billing/bench";
+pub const ROUTE: &str = "/api/v1/billing/bench";
 const PASSWORD: &str = "bench password 123";
 
 pub struct AuthOptions {
     pub log_level: Option<&'static str>,
     pub sign_ins: usize,
     pub requests: usize,
+    /// Only the gateway's credential checks: no sign-in or password-reset figures.
+    pub credentials_only: bool,
+}
+
+pub const SERVICE_KEY: &str = "service key";
+pub const SESSION: &str = "session (bearer)";
+pub const API_KEY: &str = "API key";
+
+/// Sign-in and password-reset figures.
+struct SignIns {
+    signin: Figures,
+    wrong_password: Figures,
+    unknown: Figures,
+    reset_known: Figures,
+    reset_unknown: Figures,
+}
+
+/// What `run` measured, printed by `cargo xtask bench` after its headline.
+pub struct AuthReport {
+    sign_ins: Option<SignIns>,
+    /// (round, credential label, figures) for each credential kind per round.
+    rows: Vec<(usize, &'static str, Figures)>,
+    /// Other processes' CPU during the credential checks, in cores.
+    pub background_cores: f64,
+}
+
+impl AuthReport {
+    /// The mean over rounds of one figure for one credential kind.
+    pub fn avg(&self, label: &str, pick: fn(&Figures) -> f64) -> f64 {
+        let v: Vec<f64> = self
+            .rows
+            .iter()
+            .filter(|r| r.1 == label)
+            .map(|r| pick(&r.2))
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    }
+
+    pub fn print(&self) {
+        println!("\nAuthentication on the local runtime (whole platform CPU, workerd process)");
+        println!(
+            "  {:<44} {:>8} {:>8} {:>11}",
+            "request", "p50 ms", "p99 ms", "CPU ms/req"
+        );
+        if let Some(s) = &self.sign_ins {
+            for (label, f) in [
+                ("sign-in, correct password (new session)", &s.signin),
+                ("sign-in, wrong password", &s.wrong_password),
+                ("sign-in, unknown e-mail", &s.unknown),
+            ] {
+                println!(
+                    "  {:<44} {:>8.2} {:>8.2} {:>11.2}",
+                    label, f.p50, f.p99, f.cpu_ms
+                );
+            }
+        }
+        for l in [SERVICE_KEY, SESSION, API_KEY] {
+            println!(
+                "  {:<44} {:>8.2} {:>8.2} {:>11.2}",
+                format!("GET {ROUTE} ({l})"),
+                self.avg(l, |f| f.p50),
+                self.avg(l, |f| f.p99),
+                self.avg(l, |f| f.cpu_ms)
+            );
+        }
+        let base = (
+            self.avg(SERVICE_KEY, |f| f.p50),
+            self.avg(SERVICE_KEY, |f| f.cpu_ms),
+        );
+        for (l, what) in [(SESSION, "a session:"), (API_KEY, "an API key:")] {
+            println!(
+                "  cost of validating {what:<12} p50 {:+.2} ms, CPU {:+.2} ms per request",
+                self.avg(l, |f| f.p50) - base.0,
+                self.avg(l, |f| f.cpu_ms) - base.1
+            );
+        }
+        let Some(s) = &self.sign_ins else {
+            println!("  (sign-in and password-reset figures skipped: --gateway-only)");
+            return;
+        };
+        println!(
+            "  timing of a failed sign-in, known vs unknown e-mail: p50 {:+.2} ms, CPU {:+.2} ms",
+            s.wrong_password.p50 - s.unknown.p50,
+            s.wrong_password.cpu_ms - s.unknown.cpu_ms
+        );
+        println!(
+            "  timing of a password-reset request, known vs unknown e-mail: p50 {:.2} vs {:.2} ms ({:+.2}; the e-mail is sent after the answer)",
+            s.reset_known.p50,
+            s.reset_unknown.p50,
+            s.reset_known.p50 - s.reset_unknown.p50
+        );
+    }
 }
 
 fn json_req(
@@ -107,10 +199,10 @@ fn credentials(port: u16, n: usize) -> Result<(String, String), String> {
     Ok((token, k["key"].as_str().unwrap_or_default().to_string()))
 }
 
-struct Figures {
-    p50: f64,
-    p99: f64,
-    cpu_ms: f64,
+pub struct Figures {
+    pub p50: f64,
+    pub p99: f64,
+    pub cpu_ms: f64,
 }
 
 fn measure(p: &Platform, target: &Target, n: usize) -> Result<Figures, String> {
@@ -176,7 +268,7 @@ pub fn run(
     work: &Path,
     service_key: &str,
     o: &AuthOptions,
-) -> Result<(), String> {
+) -> Result<AuthReport, String> {
     let state = work.join("auth-state");
     platform::migrate(root, tools, &state)?;
     step("starting a full local platform for the authentication figures");
@@ -186,6 +278,51 @@ pub fn run(
     util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
     let port = p.port;
 
+    let sign_ins = if o.credentials_only {
+        None
+    } else {
+        Some(sign_ins(&p, o.sign_ins)?)
+    };
+
+    // Interleaved rounds (each starting at the next kind), so drift on the machine falls
+    // on all three alike; each round with a fresh user, whose per-user limit of 600
+    // requests a minute is then never what is measured.
+    const ROUNDS: usize = 4;
+    let per_round = o.requests.min(500);
+    step(&format!(
+        "gateway credential checks: {ROUNDS} rounds x {per_round} requests per kind, 1 connection"
+    ));
+    let header = |v: String| vec![("Authorization".to_string(), v)];
+    let mut rows = Vec::new();
+    let background = cpu::Background::start(&[p.pgid()]);
+    for round in 0..ROUNDS {
+        let (session, key) = credentials(port, round + 1)?;
+        let mut kinds = vec![
+            (SERVICE_KEY, format!("Bearer {service_key}")),
+            (SESSION, format!("Bearer {session}")),
+            (API_KEY, format!("Bearer {key}")),
+        ];
+        kinds.rotate_left(round % 3);
+        for (label, auth) in kinds {
+            let t = Target::custom(port, "GET", ROUTE, header(auth), Vec::new(), 404, no_vary);
+            load::run_target(port, &t, 20, 1)?; // warm-up
+            let f = measure(&p, &t, per_round)?;
+            rows.push((round, label, f));
+        }
+    }
+    let background_cores = background.cores(&[p.pgid()]);
+    drop(p);
+    Ok(AuthReport {
+        sign_ins,
+        rows,
+        background_cores,
+    })
+}
+
+/// Sign-in latency and CPU (correct password, wrong password, unknown e-mail), and
+/// password-reset requests for a known and an unknown address.
+fn sign_ins(p: &Platform, n: usize) -> Result<SignIns, String> {
+    let port = p.port;
     credentials(port, 0)?;
     let email_of = |n: usize| format!("bench-{}-{n}@example.com", std::process::id());
     let sign_in = Target::custom(
@@ -243,97 +380,22 @@ pub fn run(
     );
     step(&format!(
         "sign-in: {} sequential sign-ins each: correct, wrong password, unknown e-mail",
-        o.sign_ins
+        n
     ));
     load::run_target(port, &sign_in, 5, 1)?; // warm-up
-    let signin = measure(&p, &sign_in, o.sign_ins)?;
-    let (wrong_password, unknown) = interleaved(&p, &bad_password, &wrong, o.sign_ins)?;
+    let signin = measure(p, &sign_in, n)?;
+    let (wrong_password, unknown) = interleaved(p, &bad_password, &wrong, n)?;
     step(&format!(
         "password-reset requests: {} each for a known and an unknown address",
-        o.sign_ins
+        n
     ));
     load::run_target(port, &reset_unknown, 5, 1)?; // warm-up
-    let (reset_k, reset_u) = interleaved(&p, &reset_known, &reset_unknown, o.sign_ins)?;
-
-    step(&format!(
-        "gateway credential checks: {} requests per kind, 1 connection",
-        o.requests
-    ));
-    let header = |v: String| vec![("Authorization".to_string(), v)];
-    let mut rows = Vec::new();
-    for round in 0..2 {
-        let (session, key) = credentials(port, round + 1)?;
-        for (label, auth) in [
-            ("service key", format!("Bearer {service_key}")),
-            ("session (bearer)", format!("Bearer {session}")),
-            ("API key", format!("Bearer {key}")),
-        ] {
-            let t = Target::custom(port, "GET", ROUTE, header(auth), Vec::new(), 404, no_vary);
-            load::run_target(port, &t, 20, 1)?; // warm-up
-            let f = measure(&p, &t, o.requests.min(500))?;
-            rows.push((round, label, f));
-        }
-    }
-    drop(p);
-
-    println!("\nAuthentication on the local runtime (whole platform CPU, workerd process)");
-    println!(
-        "  {:<44} {:>8} {:>8} {:>11}",
-        "request", "p50 ms", "p99 ms", "CPU ms/req"
-    );
-    for (label, f) in [
-        ("sign-in, correct password (new session)", &signin),
-        ("sign-in, wrong password", &wrong_password),
-        ("sign-in, unknown e-mail", &unknown),
-    ] {
-        println!(
-            "  {:<44} {:>8.2} {:>8.2} {:>11.2}",
-            label, f.p50, f.p99, f.cpu_ms
-        );
-    }
-    let avg = |l: &str, pick: fn(&Figures) -> f64| {
-        let v: Vec<f64> = rows
-            .iter()
-            .filter(|r| r.1 == l)
-            .map(|r| pick(&r.2))
-            .collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
-    };
-    for l in ["service key", "session (bearer)", "API key"] {
-        println!(
-            "  {:<44} {:>8.2} {:>8.2} {:>11.2}",
-            format!("GET {ROUTE} ({l})"),
-            avg(l, |f| f.p50),
-            avg(l, |f| f.p99),
-            avg(l, |f| f.cpu_ms)
-        );
-    }
-    let base = (
-        avg("service key", |f| f.p50),
-        avg("service key", |f| f.cpu_ms),
-    );
-    for l in ["session (bearer)", "API key"] {
-        println!(
-            "  cost of validating {:<12} p50 {:+.2} ms, CPU {:+.2} ms per request",
-            if l.starts_with("session") {
-                "a session:"
-            } else {
-                "an API key:"
-            },
-            avg(l, |f| f.p50) - base.0,
-            avg(l, |f| f.cpu_ms) - base.1
-        );
-    }
-    println!(
-        "  timing of a failed sign-in, known vs unknown e-mail: p50 {:+.2} ms, CPU {:+.2} ms",
-        wrong_password.p50 - unknown.p50,
-        wrong_password.cpu_ms - unknown.cpu_ms
-    );
-    println!(
-        "  timing of a password-reset request, known vs unknown e-mail: p50 {:.2} vs {:.2} ms ({:+.2}; the e-mail is sent after the answer)",
-        reset_k.p50,
-        reset_u.p50,
-        reset_k.p50 - reset_u.p50
-    );
-    Ok(())
+    let (reset_k, reset_u) = interleaved(p, &reset_known, &reset_unknown, n)?;
+    Ok(SignIns {
+        signin,
+        wrong_password,
+        unknown,
+        reset_known: reset_k,
+        reset_unknown: reset_u,
+    })
 }

@@ -16,13 +16,16 @@ pub const SERVICES: [&str; 7] = {
 };
 /// The benchmark's floor Worker, built only by `bench`.
 pub const PASSTHROUGH: &str = "bench-passthrough";
+/// The benchmark's Hono gateway: a JavaScript Worker (no crate, nothing for cargo to
+/// build) that wrangler bundles itself; `bench` installs its npm dependencies.
+pub const HONO: &str = "bench-hono";
 
 /// Set by `dev`, `test` and `bench` after they have built everything, so that the
 /// `[build] command` wrangler runs on start is a no-op instead of a second build.
 pub const SKIP_ENV: &str = "NNO_SKIP_WORKER_BUILD";
 
 pub fn crate_dir(root: &Path, name: &str) -> PathBuf {
-    if name == PASSTHROUGH {
+    if name == PASSTHROUGH || name == HONO {
         root.join("crates").join(name)
     } else {
         root.join("services").join(name)
@@ -34,6 +37,11 @@ pub fn crate_dir(root: &Path, name: &str) -> PathBuf {
 /// changed since their last bundle: an unchanged platform restarts in seconds.
 pub fn build(root: &Path, tools: &Toolchain, names: &[&str]) -> Result<(), String> {
     for name in names {
+        if *name == HONO {
+            return Err(format!(
+                "{HONO} is a JavaScript Worker: wrangler bundles it, there is nothing to build"
+            ));
+        }
         if !crate_dir(root, name).join("wrangler.toml").exists() {
             return Err(format!("unknown Worker {name:?}"));
         }

@@ -63,3 +63,81 @@ pub fn snapshot(pgid: u32) -> Snapshot {
     }
     Snapshot(by_pid)
 }
+
+/// CPU ticks the whole machine spent busy (every state of /proc/stat's `cpu` line but
+/// idle and iowait).
+pub fn machine_busy_ticks() -> u64 {
+    let stat = fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return 0;
+    };
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    f.iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, v)| v)
+        .sum()
+}
+
+/// CPU ticks used so far by every process in process group `pgid` (wrangler, workerd
+/// and their helpers), or by this process when `pgid` is `None`.
+pub fn group_ticks(pgid: Option<u32>) -> u64 {
+    let ticks = |stat: &str| -> Option<(u64, u64)> {
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let n = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        Some((n(2), n(11) + n(12)))
+    };
+    let Some(pgid) = pgid else {
+        return fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| ticks(&s))
+            .map_or(0, |(_, t)| t);
+    };
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|e| fs::read_to_string(e.path().join("stat")).ok())
+        .filter_map(|s| ticks(&s))
+        .filter(|(g, _)| *g == u64::from(pgid))
+        .map(|(_, t)| t)
+        .sum()
+}
+
+/// How busy the rest of the machine was while a benchmark ran: the machine's busy
+/// ticks minus those of the benchmark's own process groups and of this process.
+pub struct Background {
+    machine: u64,
+    ours: u64,
+    wall: std::time::Instant,
+}
+
+impl Background {
+    pub fn start(pgids: &[u32]) -> Background {
+        Background {
+            machine: machine_busy_ticks(),
+            ours: ours(pgids),
+            wall: std::time::Instant::now(),
+        }
+    }
+
+    /// Other processes' CPU since `start`, in cores (1.0 = one core fully busy).
+    pub fn cores(&self, pgids: &[u32]) -> f64 {
+        let machine = machine_busy_ticks().saturating_sub(self.machine);
+        let ours = ours(pgids).saturating_sub(self.ours);
+        machine.saturating_sub(ours) as f64
+            / ticks_per_second()
+            / self.wall.elapsed().as_secs_f64().max(1e-9)
+    }
+}
+
+fn ours(pgids: &[u32]) -> u64 {
+    pgids.iter().map(|g| group_ticks(Some(*g))).sum::<u64>() + group_ticks(None)
+}

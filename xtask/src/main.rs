@@ -19,8 +19,11 @@ const USAGE: &str = "usage: cargo xtask <command>
   dev [--port N]        build everything and run the whole platform locally
                         (gateway on http://127.0.0.1:8787 unless --port)
   test                  unit tests, config checks, deploy dry-runs, end-to-end suite
-  bench [--quiet-logs] [--latency-requests N] [--requests N] [--concurrency N] [--rounds N]
-                        Worker sizes; gateway latency and throughput against the floor
+  bench [--quiet-logs] [--gateway-only | --auth-only] [--latency-requests N] [--requests N]
+        [--concurrency N] [--rounds N] [--sign-ins N] [--auth-requests N]
+                        CPU per request of the gateway against the floor and a Hono
+                        gateway (the headline), latency, throughput, sign-in and
+                        credential-check costs, Worker sizes
   setup                 install the pinned toolchain only
   build [NAME...]       build Workers (all by default)
   build-worker NAME     build one Worker (wrangler's [build] command)
