@@ -339,7 +339,7 @@ fn sign_ins(p: &Platform, n: usize) -> Result<SignIns, String> {
     // Failures rotate over accounts: each address has a budget of free failures
     // (nno_auth::guard), and past it the answer would be a 429, not the check.
     let per_account = 5; // nno_auth::guard::FREE_FAILURES
-    let accounts = o.sign_ins.div_ceil(per_account);
+    let accounts = n.div_ceil(per_account);
     step(&format!(
         "signing up {accounts} accounts for the wrong-password figures"
     ));
