@@ -30,11 +30,14 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys
     let config = config::get(&env);
     let headers = req.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
+    // Only a preflight carries the access-control-request headers: every header read
+    // crosses into the runtime, so the others skip them.
+    let preflight = |name: &str| (ctx.method == "OPTIONS").then(|| header(name)).flatten();
     let cors = config.cors.decide(
         header("origin").as_deref(),
         &ctx.method,
-        header("access-control-request-method").as_deref(),
-        header("access-control-request-headers").as_deref(),
+        preflight("access-control-request-method").as_deref(),
+        preflight("access-control-request-headers").as_deref(),
     );
 
     let (answer, upstream) = match &cors {

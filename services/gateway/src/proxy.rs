@@ -4,7 +4,7 @@
 use crate::auth::Identity;
 use crate::config::GatewayConfig;
 use crate::outgoing::Outgoing;
-use nno_core::routing::{split_url, upstream_failure, Resolved};
+use nno_core::routing::{upstream_failure, Resolved};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::caller;
 use nno_worker::RequestContext;
@@ -31,8 +31,8 @@ pub async fn forward(
             format!("the {service} service is not bound"),
         );
     };
-    let original_url = req.url();
-    let query = split_url(&original_url).1;
+    // The query as the context already split it off the URL (no second `req.url()`).
+    let query = (!ctx.query.is_empty()).then_some(ctx.query.as_str());
     // Service bindings ignore the host; it only names the upstream in traces.
     let mut url = format!(
         "https://{}.internal{}",
@@ -68,7 +68,11 @@ pub async fn forward(
         method: &ctx.method,
         target: &target,
     };
-    caller::attach(&headers, key, identity.json(), &bound);
+    // A health probe is answered before any signature is checked upstream: signing
+    // it would be work nobody reads.
+    if nno_core::routing::health_probe(service, &resolved.upstream_path).is_none() {
+        caller::attach(&headers, key, identity.json(), &bound);
+    }
     match identity {
         // The service key never leaves the gateway, and no cookie rides along to be
         // acted on under the service's identity.
