@@ -1,0 +1,116 @@
+//! The security findings of issue 8 (section 5), each driven through the gateway, one
+//! section per finding (chunked bodies past the size limit are in tests/body_limit.rs,
+//! a binary of their own).
+
+use e2e::iam::{create_org, join, sign_up, Person};
+use e2e::Reply;
+use serde_json::{json, Value};
+
+fn permissions(p: &Person) -> Vec<String> {
+    let s = p.get("/nno/session");
+    assert_eq!(s.status, 200, "{}", s.body);
+    s.json()["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn id_of(r: &Reply) -> String {
+    r.json()["id"].as_str().expect("id").to_string()
+}
+
+// ---- 1. Admins and the role map, grants and denials -------------------------------
+
+#[test]
+fn an_admin_cannot_raise_admins_through_the_role_map() {
+    let owner = sign_up("mapowner");
+    let org = create_org(&owner, "Map");
+    let admin = sign_up("mapadmin");
+    join(&owner, &admin, &org, "admin");
+    let set = |who: &Person, role: &str, perms: Value| {
+        who.post(
+            "/nno/roles",
+            &json!({"orgId": org, "role": role, "permissions": perms}),
+        )
+    };
+    // The finding: the admin role's mapping, rewritten by an admin, raised every admin.
+    let raise = set(&admin, "admin", json!(["billing:admin"]));
+    assert_eq!(raise.status, 403, "{}", raise.body);
+    raise.envelope("FORBIDDEN");
+    assert!(!permissions(&admin).contains(&"billing:admin".to_string()));
+    let drop = admin.delete(&format!("/nno/roles/{org}/admin"));
+    assert_eq!(drop.status, 403, "{}", drop.body);
+    let owners = set(&admin, "owner", json!(["billing:admin"]));
+    assert_eq!(owners.status, 403, "{}", owners.body);
+    // Admins still map the member role; owners map the admin role.
+    let members = set(&admin, "member", json!(["reports:view"]));
+    assert_eq!(members.status, 200, "{}", members.body);
+    let by_owner = set(&owner, "admin", json!(["billing:read"]));
+    assert_eq!(by_owner.status, 200, "{}", by_owner.body);
+    assert!(permissions(&admin).contains(&"billing:read".to_string()));
+}
+
+#[test]
+fn an_admin_cannot_undo_an_owners_denial_or_decide_for_another_admin() {
+    let owner = sign_up("denyowner");
+    let org = create_org(&owner, "Deny");
+    let first = sign_up("denyadmin1");
+    join(&owner, &first, &org, "admin");
+    // A second admin, invited by the first.
+    let second = sign_up("denyadmin2");
+    join(&first, &second, &org, "admin");
+    let member = sign_up("denymember");
+    join(&owner, &member, &org, "member");
+    let grant = |who: &Person, user: &Person, permission: &str, granted: bool| {
+        who.post(
+            "/nno/grants",
+            &json!({"userId": user.id, "orgId": org, "permission": permission, "granted": granted}),
+        )
+    };
+    owner.post(
+        "/nno/roles",
+        &json!({"orgId": org, "role": "admin", "permissions": ["billing:export"]}),
+    );
+    let denial = grant(&owner, &first, "billing:export", false);
+    assert_eq!(denial.status, 201, "{}", denial.body);
+    assert_eq!(denial.json()["grantedBy"], owner.id.as_str());
+    assert!(!permissions(&first).contains(&"billing:export".to_string()));
+
+    // The finding: the second admin deleted the owner's denial on the first.
+    let lift = second.delete(&format!("/nno/grants/{}", id_of(&denial)));
+    assert_eq!(lift.status, 403, "{}", lift.body);
+    // Nor may it overwrite the denial, or grant the first admin anything at all.
+    let overwrite = grant(&second, &first, "billing:export", true);
+    assert_eq!(overwrite.status, 403, "{}", overwrite.body);
+    let favour = grant(&second, &first, "billing:admin", true);
+    assert_eq!(favour.status, 403, "{}", favour.body);
+    let perms = permissions(&first);
+    assert!(!perms.contains(&"billing:export".to_string()), "{perms:?}");
+    assert!(!perms.contains(&"billing:admin".to_string()), "{perms:?}");
+
+    // Admins decide for members, and may undo each other's decisions...
+    let by_first = grant(&first, &member, "reports:export", true);
+    assert_eq!(by_first.status, 201, "{}", by_first.body);
+    let undone = second.delete(&format!("/nno/grants/{}", id_of(&by_first)));
+    assert_eq!(undone.status, 200, "{}", undone.body);
+    // ...but not an owner's, on a member either.
+    let owners = grant(&owner, &member, "reports:view", false);
+    assert_eq!(owners.status, 201, "{}", owners.body);
+    let over = grant(&first, &member, "reports:view", true);
+    assert_eq!(over.status, 403, "{}", over.body);
+    let gone = first.delete(&format!("/nno/grants/{}", id_of(&owners)));
+    assert_eq!(gone.status, 403, "{}", gone.body);
+    let still = member.get(&format!("/nno/grants?orgId={org}&userId={}", member.id));
+    assert_eq!(
+        still.json()["grants"][0]["granted"],
+        false,
+        "{}",
+        still.body
+    );
+    // The owner undoes its own decisions.
+    let lifted = owner.delete(&format!("/nno/grants/{}", id_of(&denial)));
+    assert_eq!(lifted.status, 200, "{}", lifted.body);
+    assert!(permissions(&first).contains(&"billing:export".to_string()));
+}
