@@ -3,7 +3,7 @@
 //! a binary of their own).
 
 use e2e::iam::{create_org, join, sign_up, Person};
-use e2e::Reply;
+use e2e::{gateway, send, service_auth, unique_ip, Reply};
 use serde_json::{json, Value};
 
 fn permissions(p: &Person) -> Vec<String> {
@@ -113,4 +113,75 @@ fn an_admin_cannot_undo_an_owners_denial_or_decide_for_another_admin() {
     let lifted = owner.delete(&format!("/nno/grants/{}", id_of(&denial)));
     assert_eq!(lifted.status, 200, "{}", lifted.body);
     assert!(permissions(&first).contains(&"billing:export".to_string()));
+}
+
+// ---- 2. /health -------------------------------------------------------------------
+
+fn health(method: &str, path: &str, ip: &str, service: bool) -> Reply {
+    let mut h = vec![("cf-connecting-ip", ip)];
+    if service {
+        h.push(service_auth());
+    }
+    send(method, &format!("{}{path}", gateway()), &h, None)
+}
+
+#[test]
+fn health_answers_get_and_head_only() {
+    let ip = unique_ip();
+    for path in ["/health", "/health/live"] {
+        for method in ["POST", "PUT", "DELETE", "PATCH"] {
+            let r = health(method, path, &ip, false);
+            assert_eq!(r.status, 405, "{method} {path}: {}", r.body);
+            r.envelope("METHOD_NOT_ALLOWED");
+            assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method} {path}");
+        }
+        let head = health("HEAD", path, &ip, false);
+        assert_eq!(head.status, 200, "HEAD {path}");
+        assert!(head.body.is_empty());
+    }
+}
+
+#[test]
+fn anonymous_health_is_the_roll_up_and_the_service_key_sees_the_report() {
+    let r = health("GET", "/health", &unique_ip(), false);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"status": "ok", "service": "gateway", "environment": "local"}),
+        "no checks, binding names or latencies for anonymous callers"
+    );
+    let deep = health("GET", "/health", &unique_ip(), true);
+    assert_eq!(deep.status, 200, "{}", deep.body);
+    assert_eq!(deep.json()["upstreams"].as_array().unwrap().len(), 6);
+    // Built once for a few seconds per isolate: a flood costs no upstream calls.
+    let again = health("GET", "/health", &unique_ip(), true);
+    assert_eq!(again.body, deep.body, "the cached report");
+}
+
+#[test]
+fn deep_health_is_limited_per_ip_but_not_for_the_service_key() {
+    for path in ["/health", "/api/v1/billing/health"] {
+        let ip = unique_ip();
+        for i in 0..30 {
+            let r = health("GET", path, &ip, false);
+            assert_eq!(r.status, 200, "{path} #{i}: {}", r.body);
+        }
+        let limited = health("GET", path, &ip, false);
+        assert_eq!(limited.status, 429, "{path}: {}", limited.body);
+        let v = limited.envelope("RATE_LIMITED");
+        assert_eq!(v["error"]["details"]["rule"], "health");
+        assert!(limited.header("retry-after").is_some());
+        // The cheap liveness check is not limited.
+        let live = path.replace("/health", "/health/live");
+        assert_eq!(health("GET", &live, &ip, false).status, 200, "{live}");
+    }
+    let ip = unique_ip();
+    for _ in 0..31 {
+        let r = health("GET", "/health", &ip, false);
+        if r.status == 429 {
+            break;
+        }
+    }
+    let service = health("GET", "/health", &ip, true);
+    assert_eq!(service.status, 200, "{}", service.body);
 }

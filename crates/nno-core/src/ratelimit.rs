@@ -39,6 +39,16 @@ pub const BAD_KEY: Rule = Rule {
     window_ms: 300_000,
 };
 
+/// The gateway's deep `/health` (and each service's `/health` under its prefix) for
+/// callers without the service key: 30 per minute per client IP. Each deep check costs
+/// service-binding calls and storage round trips, so unlimited it would be an
+/// amplifier.
+pub const HEALTH: Rule = Rule {
+    name: "health",
+    limit: 30,
+    window_ms: 60_000,
+};
+
 impl Rule {
     /// Whether this rule allows fewer requests per unit of time than `other`.
     pub fn stricter_than(&self, other: &Rule) -> bool {

@@ -52,6 +52,18 @@ impl Identity {
     }
 }
 
+/// Whether the request carries the service key (compared in constant time).
+pub fn is_service_key(headers: &web_sys::Headers, config: &GatewayConfig) -> bool {
+    let authorization = headers.get("authorization").ok().flatten();
+    match (
+        authorization.as_deref().and_then(bearer),
+        config.auth_api_key.as_deref(),
+    ) {
+        (Some(t), Some(key)) => secrets_equal(t.as_bytes(), key.as_bytes()),
+        _ => false,
+    }
+}
+
 pub async fn authenticate(
     headers: &web_sys::Headers,
     env: &Env,

@@ -80,17 +80,17 @@ async fn route(
     config: &config::GatewayConfig,
 ) -> std::result::Result<(Outgoing, Option<Service>), ApiError> {
     let own = |r: Response| Outgoing::Own(r.into());
-    match ctx.path.as_str() {
-        "/health" => return Ok((own(health::report(env, ctx, config).await), None)),
-        "/health/live" => return Ok((own(health::live(ctx, config)), None)),
-        _ => {}
-    }
     let ip = req
         .headers()
         .get("cf-connecting-ip")
         .ok()
         .flatten()
         .unwrap_or_default();
+    if matches!(ctx.path.as_str(), "/health" | "/health/live") {
+        let service = auth::is_service_key(&req.headers(), config);
+        let r = health::serve(env, ctx, config, service, &ip).await?;
+        return Ok((own(r), None));
+    }
     let policy = api::policy(&ctx.path);
     // Authentication endpoints are limited per client IP, before any credential or
     // database work is spent on them.
