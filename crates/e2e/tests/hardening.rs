@@ -185,3 +185,5 @@ fn deep_health_is_limited_per_ip_but_not_for_the_service_key() {
     let service = health("GET", "/health", &ip, true);
     assert_eq!(service.status, 200, "{}", service.body);
 }
+
+// ---- 3. Chunked bodies: tests/body_limit.rs (a binary of its own) ----------------
