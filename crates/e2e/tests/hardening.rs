@@ -2,7 +2,7 @@
 //! section per finding (chunked bodies past the size limit are in tests/body_limit.rs,
 //! a binary of their own).
 
-use e2e::iam::{create_org, join, sign_up, Person};
+use e2e::iam::{call, create_org, join, sign_up, Person};
 use e2e::{gateway, send, service_auth, unique_ip, Reply};
 use serde_json::{json, Value};
 
@@ -187,3 +187,17 @@ fn deep_health_is_limited_per_ip_but_not_for_the_service_key() {
 }
 
 // ---- 3. Chunked bodies: tests/body_limit.rs (a binary of its own) ----------------
+
+// ---- 4. Passwords -----------------------------------------------------------------
+
+#[test]
+fn a_password_of_one_expanding_code_point_is_too_short() {
+    let r = call(
+        "POST",
+        "/auth/sign-up/email",
+        Some(&json!({"name": "Short", "email": e2e::iam::email("fdfa"), "password": "\u{FDFA}"})),
+        None,
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["code"], "PASSWORD_TOO_SHORT", "{}", r.body);
+}
