@@ -2,7 +2,7 @@
 //! section per finding (chunked bodies past the size limit are in tests/body_limit.rs,
 //! a binary of their own).
 
-use e2e::iam::{call, create_org, join, sign_up, Person};
+use e2e::iam::{call, create_org, join, sign_up, Person, PASSWORD};
 use e2e::{gateway, send, service_auth, unique_ip, Reply};
 use serde_json::{json, Value};
 
@@ -200,4 +200,44 @@ fn a_password_of_one_expanding_code_point_is_too_short() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.json()["code"], "PASSWORD_TOO_SHORT", "{}", r.body);
+}
+
+// ---- 5. Look-alike e-mail addresses -----------------------------------------------
+
+fn sign_up_as(email: &str) -> Reply {
+    call(
+        "POST",
+        "/auth/sign-up/email",
+        Some(&json!({"name": "Look Alike", "email": email, "password": PASSWORD})),
+        None,
+    )
+}
+
+#[test]
+fn invisible_characters_in_addresses_are_refused() {
+    let plain = e2e::iam::email("lookalike");
+    for c in ['\u{200B}', '\u{200D}', '\u{202E}', '\u{2060}', '\u{FEFF}'] {
+        let (local, domain) = plain.split_once('@').unwrap();
+        let sneaky = format!("{local}{c}@{domain}");
+        let r = sign_up_as(&sneaky);
+        assert_eq!(r.status, 422, "U+{:04X}: {}", c as u32, r.body);
+        r.envelope("VALIDATION_FAILED");
+    }
+}
+
+#[test]
+fn a_full_width_address_is_the_same_address() {
+    let person = sign_up("fullwidth");
+    let full_width: String = person
+        .email
+        .chars()
+        .map(|c| char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap())
+        .collect();
+    assert_ne!(full_width, person.email);
+    let again = sign_up_as(&full_width);
+    assert_eq!(again.status, 409, "a second account: {}", again.body);
+    let signed = e2e::iam::sign_in(&full_width, PASSWORD);
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    assert_eq!(signed.json()["user"]["id"], person.id.as_str());
+    assert_eq!(signed.json()["user"]["email"], person.email.as_str());
 }
