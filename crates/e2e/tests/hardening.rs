@@ -3,7 +3,7 @@
 //! a binary of their own).
 
 use e2e::iam::{call, create_org, join, sign_up, Person, PASSWORD};
-use e2e::{gateway, send, service_auth, unique_ip, Reply};
+use e2e::{gateway, get, send, service_auth, unique_ip, Reply};
 use serde_json::{json, Value};
 
 fn permissions(p: &Person) -> Vec<String> {
@@ -240,4 +240,96 @@ fn a_full_width_address_is_the_same_address() {
     assert_eq!(signed.status, 200, "{}", signed.body);
     assert_eq!(signed.json()["user"]["id"], person.id.as_str());
     assert_eq!(signed.json()["user"]["email"], person.email.as_str());
+}
+
+// ---- 6. API keys --------------------------------------------------------------------
+
+#[test]
+fn a_keys_own_rate_limit_is_bounded() {
+    let owner = sign_up("keyrate");
+    let make = |max: u64, window: u64| {
+        owner.post(
+            "/nno/apikey",
+            &json!({"name": "k", "scopes": ["iam:read"], "rateLimit": {"max": max, "windowSeconds": window}}),
+        )
+    };
+    for (max, window) in [
+        (10_000, 1),
+        (101, 1),
+        (10_000, 60),
+        (10_001, 3600),
+        (1, 3601),
+    ] {
+        let r = make(max, window);
+        assert_eq!(r.status, 422, "{max}/{window}s: {}", r.body);
+        assert_eq!(r.json()["error"]["details"]["field"], "rateLimit");
+    }
+    for (max, window) in [(100, 1), (6_000, 60), (10_000, 3600)] {
+        let r = make(max, window);
+        assert_eq!(r.status, 201, "{max}/{window}s: {}", r.body);
+    }
+}
+
+#[test]
+fn a_tenant_admin_cannot_revoke_the_owners_keys() {
+    let owner = sign_up("revokeowner");
+    let org = create_org(&owner, "Revoke");
+    let admin = sign_up("revokeadmin");
+    join(&owner, &admin, &org, "admin");
+    let other = sign_up("revokeadmin2");
+    join(&owner, &other, &org, "admin");
+    let key = |who: &Person| {
+        let r = who.post(
+            "/nno/apikey",
+            &json!({"name": "k", "scopes": ["iam:read"], "orgId": org}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        id_of(&r)
+    };
+    let owners = key(&owner);
+    let r = admin.delete(&format!("/nno/apikey/{owners}"));
+    assert_eq!(r.status, 403, "{}", r.body);
+    r.envelope("FORBIDDEN");
+    let listed = owner.get(&format!("/nno/apikey?orgId={org}"));
+    assert!(
+        listed.json()["keys"][0]["revokedAt"].is_null(),
+        "{}",
+        listed.body
+    );
+    // Admins revoke admins' keys; owners anyone's.
+    let admins = key(&admin);
+    assert_eq!(other.delete(&format!("/nno/apikey/{admins}")).status, 200);
+    let others = key(&other);
+    assert_eq!(owner.delete(&format!("/nno/apikey/{others}")).status, 200);
+    assert_eq!(owner.delete(&format!("/nno/apikey/{owners}")).status, 200);
+}
+
+#[test]
+fn an_ip_over_its_bad_key_budget_keeps_its_valid_keys() {
+    let owner = sign_up("badkeyowner");
+    let made = owner.post("/nno/apikey", &json!({"name": "k", "scopes": ["iam:read"]}));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let valid = made.json()["key"].as_str().unwrap().to_string();
+    let ip = unique_ip();
+    let with = |key: &str| {
+        get(
+            &e2e::iam::url("/nno/session"),
+            &[
+                ("authorization", &format!("Bearer {key}")),
+                ("cf-connecting-ip", &ip),
+            ],
+        )
+    };
+    let unknown = "nno_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    for i in 0..10 {
+        assert_eq!(with(unknown).status, 401, "attempt {i}");
+    }
+    let limited = with(unknown);
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.json()["error"]["details"]["rule"], "bad-key");
+    // The finding: the IP's valid keys were locked out for 5 minutes too.
+    let ok = with(&valid);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["user"]["id"], owner.id.as_str());
+    assert_eq!(with(unknown).status, 429);
 }

@@ -49,6 +49,21 @@ pub const HEALTH: Rule = Rule {
     window_ms: 60_000,
 };
 
+/// The fastest an API key's own limit may be set: on average 100 requests per second
+/// over its window, so `max <= 100 * windowSeconds`.
+pub const KEY_MAX_PER_SECOND: u64 = 100;
+/// A key's own limit: at most this many requests per window...
+pub const KEY_MAX_PER_WINDOW: u64 = 10_000;
+/// ...and windows of 1 second to 1 hour.
+pub const KEY_WINDOW_SECONDS: std::ops::RangeInclusive<u64> = 1..=3600;
+
+/// Whether `max` requests per `window_seconds` is a limit a key may be given.
+pub fn key_limit_allowed(max: u64, window_seconds: u64) -> bool {
+    KEY_WINDOW_SECONDS.contains(&window_seconds)
+        && (1..=KEY_MAX_PER_WINDOW).contains(&max)
+        && max <= KEY_MAX_PER_SECOND.saturating_mul(window_seconds)
+}
+
 impl Rule {
     /// Whether this rule allows fewer requests per unit of time than `other`.
     pub fn stricter_than(&self, other: &Rule) -> bool {
@@ -168,6 +183,23 @@ mod tests {
         assert!(!w.peek(&BAD_KEY, 2).allowed);
         assert!(w.peek(&BAD_KEY, 300_001).allowed);
         assert_eq!(w.count, 10);
+    }
+
+    #[test]
+    fn key_limits_are_bounded() {
+        assert!(key_limit_allowed(120, 60));
+        assert!(key_limit_allowed(100, 1));
+        assert!(key_limit_allowed(6_000, 60));
+        assert!(key_limit_allowed(10_000, 3600));
+        // The finding: 10,000 per second.
+        assert!(!key_limit_allowed(10_000, 1));
+        assert!(!key_limit_allowed(101, 1));
+        assert!(!key_limit_allowed(10_000, 60));
+        assert!(!key_limit_allowed(10_001, 3600));
+        assert!(!key_limit_allowed(0, 60));
+        assert!(!key_limit_allowed(1, 0));
+        assert!(!key_limit_allowed(1, 3601));
+        assert!(!key_limit_allowed(u64::MAX, u64::MAX));
     }
 
     #[test]

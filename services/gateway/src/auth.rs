@@ -4,7 +4,7 @@
 //! public paths (`nno_core::api::policy`) accept; or an API key (`nno_…` as a
 //! bearer token), verified by IAM on every request so that revocation is immediate.
 //! Keys of the wrong shape are refused without any lookup, and an IP that keeps
-//! presenting unknown keys is throttled before its next key reaches IAM.
+//! presenting unknown keys gets 429 for its unknown keys (its valid keys still pass).
 
 use crate::config::GatewayConfig;
 use crate::limiter;
@@ -167,7 +167,11 @@ fn internal_key(config: &GatewayConfig) -> Result<&str, ApiError> {
     })
 }
 
-/// An API key: shape check, then the per-IP failure budget, then IAM.
+/// An API key: shape check, then IAM; a key IAM does not know counts against the
+/// caller IP's failure budget. A valid key always passes, even from an IP over its
+/// budget (guessing keys must not lock out the valid keys of everyone behind that
+/// address); over the budget an unknown key gets the 429. The lookup an unknown key
+/// costs is one indexed read, and 160-bit keys cannot be guessed.
 async fn api_key(
     key: &str,
     env: &Env,
@@ -179,8 +183,6 @@ async fn api_key(
     if !apikey::looks_like_key(key) {
         return Err(invalid());
     }
-    let bad_key = format!("ip:{ip}");
-    limiter::peek(env, &ratelimit::BAD_KEY, &bad_key).await?;
     let iam = ServiceClient::new(env, Service::Iam)?;
     let asked = iam
         .call::<_, KeyVerifyAnswer>(
@@ -195,9 +197,9 @@ async fn api_key(
     let answer = match asked {
         Ok(a) => a,
         Err(e) if e.code == ErrorCode::Unauthorized => {
-            // Count the failure; the next attempt from this IP may be refused before it
-            // costs a lookup.
-            let _ = limiter::check(env, &ratelimit::BAD_KEY, &bad_key).await;
+            // Count the failure: within the budget the caller learns the key is wrong,
+            // beyond it that it should stop (429, with Retry-After).
+            limiter::check(env, &ratelimit::BAD_KEY, &format!("ip:{ip}")).await?;
             return Err(invalid());
         }
         Err(e) if e.code == ErrorCode::UpstreamError => return Err(e),
