@@ -2,7 +2,7 @@
 //! section per finding (chunked bodies past the size limit are in tests/body_limit.rs,
 //! a binary of their own).
 
-use e2e::iam::{call, create_org, join, sign_up, Person, PASSWORD};
+use e2e::iam::{call, create_org, join, sign_up, Person, ORIGIN, PASSWORD};
 use e2e::{gateway, get, send, service_auth, unique_ip, Reply};
 use serde_json::{json, Value};
 
@@ -332,4 +332,141 @@ fn an_ip_over_its_bad_key_budget_keeps_its_valid_keys() {
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.json()["user"]["id"], owner.id.as_str());
     assert_eq!(with(unknown).status, 429);
+}
+
+// ---- 7. The gateway -----------------------------------------------------------------
+
+fn sign_in_from(ip: &str) -> Reply {
+    send(
+        "POST",
+        &format!("{}/api/v1/iam/auth/sign-in/email", gateway()),
+        &[
+            ("content-type", "application/json"),
+            ("cf-connecting-ip", ip),
+        ],
+        Some(br#"{"email":"nobody@example.com","password":"guess-guess"}"#),
+    )
+}
+
+/// A /64 no other test uses, from `unique_ip`'s counter.
+fn unique_v6_net() -> String {
+    let ip = unique_ip();
+    let n: Vec<u32> = ip.split('.').map(|p| p.parse().unwrap()).collect();
+    format!("2001:db8:{:x}:{:x}", n[1], (n[2] << 8) | n[3])
+}
+
+#[test]
+fn one_ipv6_64_is_one_client_for_per_ip_limits() {
+    let net = unique_v6_net();
+    let addresses = [
+        format!("{net}:aaaa::1"),
+        format!("{net}:bbbb::2"),
+        format!("{net}:0:0:0:3"),
+    ];
+    for a in &addresses {
+        assert_eq!(sign_in_from(a).status, 401, "{a}");
+    }
+    let limited = sign_in_from(&format!("{net}:cccc:dddd:eeee:ffff"));
+    assert_eq!(
+        limited.status, 429,
+        "a fresh budget per address: {}",
+        limited.body
+    );
+    // Another /64 is another client.
+    assert_eq!(sign_in_from(&format!("{}::1", unique_v6_net())).status, 401);
+}
+
+#[test]
+fn an_ipv4_mapped_address_is_the_ipv4_client() {
+    let ip = unique_ip();
+    for a in [
+        format!("::ffff:{ip}"),
+        format!(" {ip} "),
+        format!("{ip}, 192.0.2.1"),
+    ] {
+        assert_eq!(sign_in_from(&a).status, 401, "{a}");
+    }
+    let limited = sign_in_from(&ip);
+    assert_eq!(limited.status, 429, "{}", limited.body);
+}
+
+#[test]
+fn a_forged_cookie_signature_never_hits_the_session_cache() {
+    let person = sign_up("cacheforge");
+    let signed = e2e::iam::sign_in(&person.email, PASSWORD);
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let cookie = e2e::iam::set_cookie(&signed, "better-auth.session_token").unwrap();
+    // A registry path: registry trusts the identity the gateway forwards (IAM would
+    // check the cookie again itself), so this shows what the gateway decided.
+    let call = |cookie: &str| {
+        get(
+            &format!("{}/api/v1/platforms/abcdefghij", gateway()),
+            &[("cookie", cookie), ("cf-connecting-ip", &unique_ip())],
+        )
+    };
+    // IAM verifies the real cookie; the gateway remembers its answer for 5 s.
+    let real = call(&cookie);
+    assert_eq!(real.status, 404, "registry's own answer: {}", real.body);
+    let (token, _) = cookie.rsplit_once('.').unwrap();
+    for forged in [
+        format!("{token}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D"),
+        format!("{token}.x"),
+        token.to_string(),
+    ] {
+        let r = call(&forged);
+        assert_eq!(r.status, 401, "{forged}: {}", r.body);
+        r.envelope("UNAUTHORIZED");
+    }
+    assert_eq!(call(&cookie).status, 404);
+}
+
+#[test]
+fn origins_are_compared_exactly() {
+    for origin in [
+        ORIGIN.to_uppercase(),
+        format!("{ORIGIN}/"),
+        ORIGIN.replace("localhost", "LocalHost"),
+    ] {
+        let pre = send(
+            "OPTIONS",
+            &format!("{}/api/v1/platforms", gateway()),
+            &[
+                ("origin", origin.as_str()),
+                ("access-control-request-method", "POST"),
+            ],
+            None,
+        );
+        assert_eq!(pre.status, 403, "{origin:?}: {}", pre.body);
+        pre.envelope("CORS_ORIGIN_DENIED");
+        let actual = get(
+            &format!("{}/health/live", gateway()),
+            &[("origin", origin.as_str())],
+        );
+        assert_eq!(
+            actual.header("access-control-allow-origin"),
+            None,
+            "{origin:?}"
+        );
+    }
+    // A cookie-authenticated write from such an origin is not a trusted one either.
+    let person = sign_up("originexact");
+    let signed = e2e::iam::sign_in(&person.email, PASSWORD);
+    let cookie = e2e::iam::set_cookie(&signed, "better-auth.session_token").unwrap();
+    let ip = unique_ip();
+    let write = |origin: &str| {
+        send(
+            "POST",
+            &e2e::iam::url("/nno/apikey"),
+            &[
+                ("cookie", cookie.as_str()),
+                ("origin", origin),
+                ("content-type", "application/json"),
+                ("cf-connecting-ip", ip.as_str()),
+            ],
+            Some(br#"{"name":"k","scopes":["iam:read"]}"#),
+        )
+    };
+    let upper = write(&ORIGIN.to_uppercase());
+    assert_eq!(upper.status, 403, "{}", upper.body);
+    assert_eq!(write(ORIGIN).status, 201);
 }

@@ -150,7 +150,10 @@ pub fn changes_itself(ctx: &RequestContext) -> bool {
 
 /// The session cache entry a request that changes its own session must drop once IAM
 /// has answered it.
-pub fn session_to_forget(headers: &web_sys::Headers, ctx: &RequestContext) -> Option<String> {
+pub fn session_to_forget(
+    headers: &web_sys::Headers,
+    ctx: &RequestContext,
+) -> Option<session_cache::Key> {
     if !changes_itself(ctx) {
         return None;
     }
