@@ -190,7 +190,7 @@ fn credentials(port: u16, n: usize) -> Result<(String, String), String> {
         "POST",
         "/api/v1/iam/nno/apikey",
         Some(&format!("Bearer {token}")),
-        &json!({"name": "bench", "scopes": ["iam:read"], "rateLimit": {"max": 10000, "windowSeconds": 60}}),
+        &json!({"name": "bench", "scopes": ["iam:read"], "rateLimit": {"max": 6000, "windowSeconds": 60}}),
         &ip,
     )?;
     if s != 201 {

@@ -8,7 +8,9 @@ use serde_json::Value;
 
 #[test]
 fn health_reports_the_gateway_and_all_six_upstreams_healthy() {
-    let r = get(&format!("{}/health", gateway()), &[]);
+    // The deep report is for the service key; anyone else sees the roll-up
+    // (tests/hardening.rs).
+    let r = get(&format!("{}/health", gateway()), &[service_auth()]);
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
     assert_eq!(v["service"], "gateway");
@@ -332,7 +334,15 @@ fn an_unreachable_upstream_is_an_envelope_not_a_crash() {
 
 #[test]
 fn gateway_health_reports_unreachable_upstreams_as_down() {
-    let r = get(&format!("{}/health", isolated_gateway()), &[]);
+    let anonymous = get(&format!("{}/health", isolated_gateway()), &[]);
+    assert_eq!(anonymous.status, 503, "{}", anonymous.body);
+    assert_eq!(anonymous.json()["status"], "degraded");
+    assert!(
+        anonymous.json().get("upstreams").is_none(),
+        "{}",
+        anonymous.body
+    );
+    let r = get(&format!("{}/health", isolated_gateway()), &[service_auth()]);
     assert_eq!(r.status, 503, "{}", r.body);
     let v: Value = r.json();
     assert_eq!(v["status"], "degraded");

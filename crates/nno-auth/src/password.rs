@@ -26,16 +26,21 @@ pub enum PolicyError {
     TooLong,
 }
 
-/// 8 to 128 characters (Unicode scalar values, after NFKC normalisation).
+/// 8 to 128 characters, counted as the person typed them (Unicode scalar values of
+/// the input as given), not after NFKC: compatibility folding can turn one code point
+/// into many (U+FDFA is 18 characters after NFKC), so counting afterwards let a single
+/// character pass. The minimum must also hold after NFKC, so that a decomposed accent
+/// (`e` + U+0301, two code points, one letter) does not count double either. NFKC is
+/// still what is hashed (`normalize`).
 pub fn check_policy(password: &str) -> Result<(), PolicyError> {
-    let n = normalize(password).chars().count();
-    if n < MIN_LEN {
-        Err(PolicyError::TooShort)
-    } else if n > MAX_LEN {
-        Err(PolicyError::TooLong)
-    } else {
-        Ok(())
+    let typed = password.chars().count();
+    if typed > MAX_LEN {
+        return Err(PolicyError::TooLong);
     }
+    if typed < MIN_LEN || normalize(password).chars().count() < MIN_LEN {
+        return Err(PolicyError::TooShort);
+    }
+    Ok(())
 }
 
 /// NFKC, as Better Auth does, so the same password typed on different keyboards
@@ -176,6 +181,31 @@ mod tests {
         );
         assert_eq!(check_policy(&"a".repeat(128)), Ok(()));
         assert_eq!(check_policy(&"a".repeat(129)), Err(PolicyError::TooLong));
+    }
+
+    #[test]
+    fn policy_counts_what_was_typed_not_what_nfkc_made_of_it() {
+        // One code point that NFKC expands to 18 characters.
+        assert_eq!(normalize("\u{FDFA}").chars().count(), 18);
+        assert_eq!(check_policy("\u{FDFA}"), Err(PolicyError::TooShort));
+        assert_eq!(
+            check_policy(&"\u{FB01}".repeat(4)),
+            Err(PolicyError::TooShort),
+            "ﬁ"
+        );
+        assert_eq!(check_policy(&"\u{FB01}".repeat(8)), Ok(()));
+        // Decomposed accents are one letter each, however they were encoded.
+        assert_eq!(
+            check_policy(&"e\u{301}".repeat(4)),
+            Err(PolicyError::TooShort)
+        );
+        assert_eq!(check_policy(&"e\u{301}".repeat(8)), Ok(()));
+        // The maximum, too, is what was typed: 128 expanding characters are fine.
+        assert_eq!(check_policy(&"\u{FDFA}".repeat(128)), Ok(()));
+        assert_eq!(
+            check_policy(&"\u{FDFA}".repeat(129)),
+            Err(PolicyError::TooLong)
+        );
     }
 
     /// RFC 7914 section 11 gives PBKDF2-HMAC-SHA256 vectors; this is its first, truncated

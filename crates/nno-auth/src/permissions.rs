@@ -124,6 +124,68 @@ pub fn may_manage_role(actor: &str, target: &str) -> bool {
     }
 }
 
+/// Where someone stands in one tenant, for deciding what they may change: a platform
+/// admin above every tenant role, then owner, admin, member, and nobody (not a member).
+/// Ordered, so `a > b` reads "a outranks b".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    Nobody,
+    Member,
+    Admin,
+    Owner,
+    PlatformAdmin,
+}
+
+impl Standing {
+    /// The standing of a tenant role (`Nobody` for none or an unknown one).
+    pub fn of_role(tenant_role: Option<&str>) -> Standing {
+        match tenant_role {
+            Some("owner") => Standing::Owner,
+            Some("admin") => Standing::Admin,
+            Some("member") => Standing::Member,
+            _ => Standing::Nobody,
+        }
+    }
+
+    /// A person's standing: a platform admin's wherever they are, else their tenant
+    /// role's.
+    pub fn of(platform_role: Option<&str>, tenant_role: Option<&str>) -> Standing {
+        if platform_role == Some(PLATFORM_ADMIN) {
+            Standing::PlatformAdmin
+        } else {
+            Standing::of_role(tenant_role)
+        }
+    }
+
+    /// Owners and platform admins: nobody in the tenant stands above them.
+    fn at_the_top(self) -> bool {
+        self >= Standing::Owner
+    }
+}
+
+/// Whether `actor` may change the feature mapping of tenant role `role`. Nobody changes
+/// the mapping of a role they hold or one above it: admins map only the member role,
+/// and only owners (and platform admins) map the admin role. Owners may map every role,
+/// their own included: nobody stands above them to decide it, and they may grant
+/// themselves anything anyway.
+pub fn may_map_role(actor: Standing, role: &str) -> bool {
+    actor.at_the_top() || Standing::of_role(Some(role)) < actor
+}
+
+/// Whether `actor` may grant or deny a permission to a member standing at `target`
+/// (themselves included): owners decide for everyone, admins only for members, so an
+/// admin can raise neither themselves nor another admin (who could return the favour).
+pub fn may_decide_for(actor: Standing, target: Standing) -> bool {
+    actor.at_the_top() || (actor >= Standing::Admin && target < actor)
+}
+
+/// Whether `actor` may change or remove a decision (a grant or denial, say) made by
+/// someone standing at `decider`: not if the decider outranks them, so an admin cannot
+/// lift an owner's denial.
+pub fn may_undo(actor: Standing, decider: Standing) -> bool {
+    actor >= decider
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +248,66 @@ mod tests {
         assert!(!allows(&["iam:read"], "iam:manage-roles"));
         assert!(allows(&["*"], "anything:at-all"));
         assert!(!allows::<&str>(&[], "iam:read"));
+    }
+
+    #[test]
+    fn standing_orders_platform_admin_owner_admin_member_nobody() {
+        use Standing::*;
+        assert!(PlatformAdmin > Owner && Owner > Admin && Admin > Member && Member > Nobody);
+        assert_eq!(Standing::of(Some(PLATFORM_ADMIN), None), PlatformAdmin);
+        assert_eq!(
+            Standing::of(Some(PLATFORM_ADMIN), Some("member")),
+            PlatformAdmin
+        );
+        assert_eq!(Standing::of(Some(PLATFORM_USER), Some("owner")), Owner);
+        assert_eq!(Standing::of(None, Some("admin")), Admin);
+        assert_eq!(Standing::of(None, Some("member")), Member);
+        assert_eq!(Standing::of(None, Some("emperor")), Nobody);
+        assert_eq!(Standing::of(None, None), Nobody);
+    }
+
+    #[test]
+    fn nobody_maps_a_role_they_hold_except_at_the_top() {
+        use Standing::*;
+        // The finding: an admin rewriting the admin role's mapping raised every admin.
+        assert!(!may_map_role(Admin, "admin"));
+        assert!(!may_map_role(Admin, "owner"));
+        assert!(may_map_role(Admin, "member"));
+        for role in TENANT_ROLES {
+            assert!(may_map_role(Owner, role), "{role}");
+            assert!(may_map_role(PlatformAdmin, role), "{role}");
+            assert!(!may_map_role(Member, role), "{role}");
+            assert!(!may_map_role(Nobody, role), "{role}");
+        }
+    }
+
+    #[test]
+    fn owners_decide_for_admins_and_admins_for_members() {
+        use Standing::*;
+        assert!(may_decide_for(Owner, Owner), "owners, themselves included");
+        assert!(may_decide_for(Owner, Admin));
+        assert!(may_decide_for(PlatformAdmin, Owner));
+        assert!(may_decide_for(Admin, Member));
+        // An admin cannot raise itself, nor another admin who could return the favour.
+        assert!(!may_decide_for(Admin, Admin));
+        assert!(!may_decide_for(Admin, Owner));
+        assert!(!may_decide_for(Member, Member));
+        assert!(!may_decide_for(Member, Nobody));
+    }
+
+    #[test]
+    fn nobody_undoes_a_decision_of_someone_above_them() {
+        use Standing::*;
+        // The finding: a second admin deleted the owner's denial on the first admin.
+        assert!(!may_undo(Admin, Owner));
+        assert!(!may_undo(Owner, PlatformAdmin));
+        assert!(!may_undo(Member, Admin));
+        assert!(may_undo(Admin, Admin));
+        assert!(may_undo(Admin, Member));
+        assert!(may_undo(Owner, Owner));
+        assert!(may_undo(PlatformAdmin, Owner));
+        // A decider who has left the tenant binds nobody.
+        assert!(may_undo(Admin, Nobody));
     }
 
     #[test]

@@ -36,13 +36,16 @@ pub enum CorsDecision {
 }
 
 impl CorsPolicy {
-    /// Parses a comma-separated origin list; blanks and trailing slashes are ignored.
+    /// Parses a comma-separated origin list. Each entry is written in the form browsers
+    /// send (a serialized origin: scheme and host lower-case, no path, so no trailing
+    /// `/`); blanks are ignored, and so is `null`, which sandboxed documents and
+    /// `file:` pages send and which must never be trusted with credentials.
     pub fn parse(list: &str) -> CorsPolicy {
         let origins = list
             .split(',')
-            .map(|o| o.trim().trim_end_matches('/'))
-            .filter(|o| !o.is_empty())
-            .map(|o| o.to_ascii_lowercase())
+            .map(|o| o.trim())
+            .map(|o| o.strip_suffix('/').unwrap_or(o).to_ascii_lowercase())
+            .filter(|o| !o.is_empty() && o != "null")
             .collect();
         CorsPolicy { origins }
     }
@@ -51,9 +54,12 @@ impl CorsPolicy {
         &self.origins
     }
 
+    /// Whether `origin` (the request's `Origin` header, as sent) is on the list. Byte
+    /// for byte: browsers serialize an origin one way only (RFC 6454: lower-case scheme
+    /// and host, no default port, no path), so a header with a trailing slash, upper
+    /// case or spaces did not come from a browser page of that origin and is refused.
     pub fn allows(&self, origin: &str) -> bool {
-        // Browsers send origins lower-case; compare case-insensitively without allocating.
-        self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+        self.origins.iter().any(|o| o == origin)
     }
 
     /// `method` is the request method; `request_method` and `request_headers` are the
@@ -124,6 +130,39 @@ mod tests {
         assert_eq!(policy().origins().len(), 2);
         assert!(policy().allows("https://develop.nno-k3m9p2xw7q-console.pages.dev"));
         assert!(CorsPolicy::parse("").origins().is_empty());
+    }
+
+    #[test]
+    fn origins_are_compared_exactly_as_browsers_send_them() {
+        let p = CorsPolicy::parse("https://app.nno.app, HTTPS://Console.NNO.app/, null");
+        assert!(p.allows("https://app.nno.app"));
+        // Configured entries are written as browsers serialize origins.
+        assert!(p.allows("https://console.nno.app"));
+        assert_eq!(
+            p.origins(),
+            ["https://app.nno.app", "https://console.nno.app"]
+        );
+        for o in [
+            "https://app.nno.app/",
+            "HTTPS://APP.NNO.APP",
+            "https://App.nno.app",
+            " https://app.nno.app",
+            "https://app.nno.app ",
+            "https://app.nno.app:443",
+            "https://app.nno.app.",
+            "https://app.nno.app/path",
+            "null",
+        ] {
+            assert!(!p.allows(o), "{o:?}");
+            assert_eq!(
+                p.decide(Some(o), "GET", None, None),
+                CorsDecision::Disallowed
+            );
+            assert!(matches!(
+                p.decide(Some(o), "OPTIONS", Some("GET"), None),
+                CorsDecision::PreflightDenied(_)
+            ));
+        }
     }
 
     #[test]

@@ -33,7 +33,25 @@ pub struct HealthReport {
     pub upstreams: Vec<HealthReport>,
 }
 
+/// What anyone may see of a health report: the roll-up, without the checks, their
+/// names (binding names) or latencies, or the upstreams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthSummary {
+    pub status: Status,
+    pub service: String,
+    pub environment: String,
+}
+
 impl HealthReport {
+    /// The roll-up for callers who may not see the details.
+    pub fn summary(&self) -> HealthSummary {
+        HealthSummary {
+            status: self.status,
+            service: self.service.clone(),
+            environment: self.environment.clone(),
+        }
+    }
+
     /// Builds a report whose status follows its checks and upstreams: all ok is ok, any
     /// failure in an own check is down, any failed upstream is degraded.
     pub fn new(
@@ -93,6 +111,17 @@ mod tests {
         let gw = HealthReport::new("gateway", "local", vec![check(Status::Ok)], vec![down, ok]);
         assert_eq!(gw.status, Status::Degraded);
         assert_eq!(gw.http_status(), 503);
+    }
+
+    #[test]
+    fn the_summary_shows_the_roll_up_only() {
+        let down = HealthReport::new("iam", "local", vec![check(Status::Down)], vec![]);
+        let gw = HealthReport::new("gateway", "prod", vec![check(Status::Ok)], vec![down]);
+        let v = serde_json::to_value(gw.summary()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"status": "degraded", "service": "gateway", "environment": "prod"})
+        );
     }
 
     #[test]

@@ -9,8 +9,9 @@ use worker::Request;
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
 /// Reads and parses a JSON body. Refuses a non-JSON content type (415), a body over
-/// `limit` bytes (413, checked on `content-length` first and on the bytes read), and
-/// malformed JSON or a shape mismatch (400/422 with the position or field).
+/// `limit` bytes (413: at once on a `content-length` over it, otherwise as soon as the
+/// bytes read pass it, so a chunked body is never read past the limit), and malformed
+/// JSON or a shape mismatch (400/422 with the position or field).
 pub async fn read_json<T: DeserializeOwned>(
     req: &mut Request,
     limit: usize,
@@ -31,12 +32,62 @@ pub async fn read_json<T: DeserializeOwned>(
     {
         check_size(len, limit)?;
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "request body could not be read"))?;
-    check_size(bytes.len(), limit)?;
+    let bytes = match req.inner().body() {
+        None => Vec::new(),
+        Some(body) => read_limited(chunks(&body)?, limit).await?,
+    };
     parse_json(&bytes)
+}
+
+/// The body's chunks, read through the stream's own reader. Stopping early leaves the
+/// rest unread without cancelling the stream: the runtime discards it with the request.
+fn chunks(
+    body: &worker::web_sys::ReadableStream,
+) -> Result<impl futures_util::Stream<Item = Result<Vec<u8>, ()>>, ApiError> {
+    use wasm_bindgen::JsCast;
+    let reader: worker::web_sys::ReadableStreamDefaultReader =
+        body.get_reader().dyn_into().map_err(|_| unreadable())?;
+    Ok(futures_util::stream::unfold(
+        Some(reader),
+        |reader| async move {
+            let reader = reader?;
+            let read = wasm_bindgen_futures::JsFuture::from(reader.read()).await;
+            let chunk = read.map_err(|_| ()).and_then(|r| {
+                let done = js_sys::Reflect::get(&r, &"done".into()).map_err(|_| ())?;
+                if done.as_bool() == Some(true) {
+                    return Ok(None);
+                }
+                let value = js_sys::Reflect::get(&r, &"value".into()).map_err(|_| ())?;
+                Ok(Some(js_sys::Uint8Array::new(&value).to_vec()))
+            });
+            match chunk {
+                Ok(Some(bytes)) => Some((Ok(bytes), Some(reader))),
+                Ok(None) => None,
+                Err(()) => Some((Err(()), None)),
+            }
+        },
+    ))
+}
+
+fn unreadable() -> ApiError {
+    ApiError::new(ErrorCode::BadRequest, "request body could not be read")
+}
+
+/// Collects a body chunk by chunk and stops with 413 at the first chunk that takes it
+/// over `limit`: nothing after that is read (or held in memory).
+pub async fn read_limited<S, E>(stream: S, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<Vec<u8>, E>>,
+{
+    use futures_util::StreamExt;
+    let mut stream = std::pin::pin!(stream);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        check_size(bytes.len().saturating_add(chunk.len()), limit)?;
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 pub fn check_content_type(content_type: &str) -> Result<(), ApiError> {
@@ -110,6 +161,39 @@ mod tests {
         assert_eq!(err.code, ErrorCode::PayloadTooLarge);
         assert_eq!(err.status(), 413);
         assert_eq!(err.details["limit"], 10);
+    }
+
+    /// Polls a future that never waits (the test streams are always ready).
+    fn now<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the test stream is always ready"),
+        }
+    }
+
+    #[test]
+    fn a_body_without_length_is_not_read_past_the_limit() {
+        use std::cell::Cell;
+        let pulled = Cell::new(0usize);
+        // 200 KiB in 1 KiB chunks, as a chunked upload without Content-Length arrives.
+        let chunks = futures_util::stream::iter((0..200).map(|_| {
+            pulled.set(pulled.get() + 1);
+            Ok::<_, ()>(vec![b' '; 1024])
+        }));
+        let err = now(read_limited(chunks, DEFAULT_LIMIT)).unwrap_err();
+        assert_eq!(err.status(), 413);
+        assert_eq!(err.details["limit"], DEFAULT_LIMIT);
+        assert_eq!(pulled.get(), 65, "stopped at the first chunk over 64 KiB");
+
+        let exact = futures_util::stream::iter((0..64).map(|_| Ok::<_, ()>(vec![b' '; 1024])));
+        assert_eq!(
+            now(read_limited(exact, DEFAULT_LIMIT)).unwrap().len(),
+            DEFAULT_LIMIT
+        );
+        let broken = futures_util::stream::iter([Ok(vec![b'{']), Err(())]);
+        assert_eq!(now(read_limited(broken, 10)).unwrap_err().status(), 400);
     }
 
     #[test]

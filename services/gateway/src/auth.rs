@@ -4,7 +4,7 @@
 //! public paths (`nno_core::api::policy`) accept; or an API key (`nno_…` as a
 //! bearer token), verified by IAM on every request so that revocation is immediate.
 //! Keys of the wrong shape are refused without any lookup, and an IP that keeps
-//! presenting unknown keys is throttled before its next key reaches IAM.
+//! presenting unknown keys gets 429 for its unknown keys (its valid keys still pass).
 
 use crate::config::GatewayConfig;
 use crate::limiter;
@@ -49,6 +49,18 @@ impl Identity {
             Identity::Service => identity::SERVICE_JSON,
             Identity::User { json, .. } | Identity::Key { json, .. } => json,
         }
+    }
+}
+
+/// Whether the request carries the service key (compared in constant time).
+pub fn is_service_key(headers: &web_sys::Headers, config: &GatewayConfig) -> bool {
+    let authorization = headers.get("authorization").ok().flatten();
+    match (
+        authorization.as_deref().and_then(bearer),
+        config.auth_api_key.as_deref(),
+    ) {
+        (Some(t), Some(key)) => secrets_equal(t.as_bytes(), key.as_bytes()),
+        _ => false,
     }
 }
 
@@ -138,7 +150,10 @@ pub fn changes_itself(ctx: &RequestContext) -> bool {
 
 /// The session cache entry a request that changes its own session must drop once IAM
 /// has answered it.
-pub fn session_to_forget(headers: &web_sys::Headers, ctx: &RequestContext) -> Option<String> {
+pub fn session_to_forget(
+    headers: &web_sys::Headers,
+    ctx: &RequestContext,
+) -> Option<session_cache::Key> {
     if !changes_itself(ctx) {
         return None;
     }
@@ -155,7 +170,11 @@ fn internal_key(config: &GatewayConfig) -> Result<&str, ApiError> {
     })
 }
 
-/// An API key: shape check, then the per-IP failure budget, then IAM.
+/// An API key: shape check, then IAM; a key IAM does not know counts against the
+/// caller IP's failure budget. A valid key always passes, even from an IP over its
+/// budget (guessing keys must not lock out the valid keys of everyone behind that
+/// address); over the budget an unknown key gets the 429. The lookup an unknown key
+/// costs is one indexed read, and 160-bit keys cannot be guessed.
 async fn api_key(
     key: &str,
     env: &Env,
@@ -167,8 +186,6 @@ async fn api_key(
     if !apikey::looks_like_key(key) {
         return Err(invalid());
     }
-    let bad_key = format!("ip:{ip}");
-    limiter::peek(env, &ratelimit::BAD_KEY, &bad_key).await?;
     let iam = ServiceClient::new(env, Service::Iam)?;
     let asked = iam
         .call::<_, KeyVerifyAnswer>(
@@ -183,9 +200,9 @@ async fn api_key(
     let answer = match asked {
         Ok(a) => a,
         Err(e) if e.code == ErrorCode::Unauthorized => {
-            // Count the failure; the next attempt from this IP may be refused before it
-            // costs a lookup.
-            let _ = limiter::check(env, &ratelimit::BAD_KEY, &bad_key).await;
+            // Count the failure: within the budget the caller learns the key is wrong,
+            // beyond it that it should stop (429, with Retry-After).
+            limiter::check(env, &ratelimit::BAD_KEY, &format!("ip:{ip}")).await?;
             return Err(invalid());
         }
         Err(e) if e.code == ErrorCode::UpstreamError => return Err(e),

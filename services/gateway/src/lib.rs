@@ -83,17 +83,12 @@ async fn route(
     config: &config::GatewayConfig,
 ) -> std::result::Result<(Outgoing, Option<Service>), ApiError> {
     let own = |r: Response| Outgoing::Own(r.into());
-    match ctx.path.as_str() {
-        "/health" => return Ok((own(health::report(env, ctx, config).await), None)),
-        "/health/live" => return Ok((own(health::live(ctx, config)), None)),
-        _ => {}
+    let ip = client_ip(&req);
+    if matches!(ctx.path.as_str(), "/health" | "/health/live") {
+        let service = auth::is_service_key(&req.headers(), config);
+        let r = health::serve(env, ctx, config, service, &ip).await?;
+        return Ok((own(r), None));
     }
-    let ip = req
-        .headers()
-        .get("cf-connecting-ip")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
     let policy = api::policy(&ctx.path);
     // Authentication endpoints are limited per client IP, before any credential or
     // database work is spent on them.
@@ -125,4 +120,15 @@ async fn route(
         session_cache::forget(&k);
     }
     Ok((out, Some(service)))
+}
+
+/// The caller's key for per-IP limits (`nno_core::ratelimit::client_key`): one bucket
+/// per IPv4 address or IPv6 /64. A request without a usable `CF-Connecting-IP` did
+/// not come through Cloudflare's edge (which always sets it, as `wrangler dev` does
+/// locally); it gets a bucket of its own, never one shared with every such request.
+fn client_ip(req: &web_sys::Request) -> String {
+    let raw = req.headers().get("cf-connecting-ip").ok().flatten();
+    nno_core::ratelimit::client_key(raw.as_deref()).unwrap_or_else(|| {
+        nno_core::ratelimit::unknown_client_key(&nno_worker::runtime::random_array())
+    })
 }

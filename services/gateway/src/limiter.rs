@@ -133,15 +133,6 @@ impl DurableObject for RateLimiter {
 /// Counts a request for `key` under `rule`; `Err` is the 429 (or a 503 if the limiter
 /// cannot be reached: failing closed keeps brute force out when the counter is gone).
 pub async fn check(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), ApiError> {
-    ask(env, rule, key, false).await
-}
-
-/// Whether `key` is already over `rule`, without counting this request.
-pub async fn peek(env: &Env, rule: &Rule, key: &str) -> std::result::Result<(), ApiError> {
-    ask(env, rule, key, true).await
-}
-
-async fn ask(env: &Env, rule: &Rule, key: &str, peek: bool) -> std::result::Result<(), ApiError> {
     let unavailable = |cause: String| {
         ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable").with_cause(cause)
     };
@@ -150,8 +141,8 @@ async fn ask(env: &Env, rule: &Rule, key: &str, peek: bool) -> std::result::Resu
         .and_then(|ns| ns.get_by_name(&format!("{}:{key}", rule.name)))
         .map_err(|e| unavailable(e.to_string()))?;
     let url = format!(
-        "https://limiter/?limit={}&window={}&peek={}",
-        rule.limit, rule.window_ms, peek as u8
+        "https://limiter/?limit={}&window={}",
+        rule.limit, rule.window_ms
     );
     let mut resp = stub
         .fetch_with_str(&url)

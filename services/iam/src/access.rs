@@ -7,7 +7,9 @@ use crate::config::IamConfig;
 use crate::handlers::{check_new_user, hash_password, id, invalid};
 use crate::query;
 use crate::store::{self, GrantRow};
-use nno_auth::permissions::{self as perms, IAM_MANAGE_GRANTS, IAM_MANAGE_ROLES, IAM_READ};
+use nno_auth::permissions::{
+    self as perms, Standing, IAM_MANAGE_GRANTS, IAM_MANAGE_ROLES, IAM_READ,
+};
 use nno_core::contracts::{KeyRef, SessionAnswer, SessionInfo, SessionUser, TenantRole};
 use nno_core::{ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
@@ -156,30 +158,66 @@ async fn manager(
     Ok((who, access))
 }
 
-/// Owners manage everyone, admins everyone but owners; nobody but an owner (or a
-/// platform admin) changes their own grants.
-fn may_touch(
-    who: &Caller,
-    access: &caller::Access,
-    target_user: &str,
-    target_role: &str,
-) -> Result<(), ApiError> {
+/// Where the caller stands in the tenant (a platform admin above every role).
+fn standing(who: &Caller, access: &caller::Access) -> Standing {
     if who.is_platform_admin() {
+        Standing::PlatformAdmin
+    } else {
+        Standing::of_role(access.role.as_deref())
+    }
+}
+
+/// `may_map_role`, as the handlers' 403.
+fn may_map(who: &Caller, access: &caller::Access, role: &str) -> Result<(), ApiError> {
+    if perms::may_map_role(standing(who, access), role) {
         return Ok(());
     }
-    if target_user == who.user_id() && access.role() != "owner" {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "you cannot change your own grants",
-        ));
+    Err(ApiError::new(
+        ErrorCode::Forbidden,
+        "nobody changes the mapping of a role they hold: owners map the admin role, admins only the member role",
+    )
+    .with_details(json!({ "role": role })))
+}
+
+/// Owners decide for everyone (themselves included), admins only for members; a
+/// platform admin for everyone.
+fn may_decide_for(
+    who: &Caller,
+    access: &caller::Access,
+    target_role: &str,
+) -> Result<(), ApiError> {
+    if perms::may_decide_for(standing(who, access), Standing::of_role(Some(target_role))) {
+        return Ok(());
     }
-    if !perms::may_manage_role(access.role(), target_role) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only owners change what owners may do",
-        ));
+    Err(ApiError::new(
+        ErrorCode::Forbidden,
+        "owners decide for admins and owners; admins only for members",
+    ))
+}
+
+/// Whether the caller may change or remove a grant decided by `granted_by`: not if
+/// that person now stands above them in the tenant.
+async fn may_undo(
+    db: &Db,
+    who: &Caller,
+    access: &caller::Access,
+    org: &str,
+    granted_by: &str,
+) -> Result<(), ApiError> {
+    let mine = standing(who, access);
+    // Nobody stands above a platform admin: no lookup needed.
+    if mine == Standing::PlatformAdmin || granted_by == who.user_id() {
+        return Ok(());
     }
-    Ok(())
+    let decider = store::standing(db, org, granted_by).await?;
+    if perms::may_undo(mine, decider) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::Forbidden,
+        "this was decided by someone who outranks you",
+    )
+    .with_details(json!({ "grantedBy": granted_by })))
 }
 
 pub async fn list_roles(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
@@ -225,12 +263,7 @@ pub async fn set_role(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiR
     let permissions = check_permissions(&body.permissions)?;
     let db = store::db(env, ctx)?;
     let (who, access) = manager(&req, env, ctx, &db, &body.org_id, IAM_MANAGE_ROLES).await?;
-    if !who.is_platform_admin() && !perms::may_manage_role(access.role(), &body.role) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only owners change the owner role",
-        ));
-    }
+    may_map(&who, &access, &body.role)?;
     store::set_role_permissions(&db, &body.org_id, &body.role, &permissions, now_ms()).await?;
     Ok(respond::json(
         200,
@@ -252,12 +285,7 @@ pub async fn delete_role(
     }
     let db = store::db(env, ctx)?;
     let (who, access) = manager(req, env, ctx, &db, org, IAM_MANAGE_ROLES).await?;
-    if !who.is_platform_admin() && !perms::may_manage_role(access.role(), role) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only owners change the owner role",
-        ));
-    }
+    may_map(&who, &access, role)?;
     if !store::delete_role_permissions(&db, org, role).await? {
         return Err(ApiError::not_found("role mapping"));
     }
@@ -335,7 +363,12 @@ pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> 
     let target = store::member_of(&db, &body.org_id, &body.user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("member").with_details(json!({ "field": "userId" })))?;
-    may_touch(&who, &access, &body.user_id, &target.role)?;
+    may_decide_for(&who, &access, &target.role)?;
+    // Replacing a live decision is undoing it: not over the head of whoever made it.
+    let existing = store::grant_of(&db, &body.org_id, &body.user_id, &body.permission).await?;
+    if let Some(g) = existing.as_ref().filter(|g| g.live(now)) {
+        may_undo(&db, &who, &access, &body.org_id, &g.granted_by).await?;
+    }
     let row = store::upsert_grant(
         &db,
         &GrantRow {
@@ -348,8 +381,10 @@ pub async fn create_grant(mut req: Request, env: &Env, ctx: &RequestContext) -> 
             expires_at: body.expires_at.map(|e| e as f64),
             created_at: now,
         },
+        existing.as_ref().map(|g| g.granted_by.as_str()),
     )
-    .await?;
+    .await?
+    .ok_or_else(changed_meanwhile)?;
     Ok(respond::json(201, &row.to_json(), &ctx.request_id))
 }
 
@@ -385,13 +420,33 @@ pub async fn delete_grant(
         .await?
         .map(|m| m.role)
         .unwrap_or_default();
-    may_touch(&who, &access, &grant.user_id, &target_role)?;
-    store::delete_grant(&db, grant_id).await?;
+    may_decide_for(&who, &access, &target_role)?;
+    if grant.live(now_ms()) {
+        may_undo(
+            &db,
+            &who,
+            &access,
+            &grant.organization_id,
+            &grant.granted_by,
+        )
+        .await?;
+    }
+    if !store::delete_grant(&db, grant_id, &grant.granted_by).await? {
+        return Err(changed_meanwhile());
+    }
     Ok(respond::json(
         200,
         &json!({ "deleted": true }),
         &ctx.request_id,
     ))
+}
+
+/// The grant was changed or removed between the check and the write.
+fn changed_meanwhile() -> ApiError {
+    ApiError::new(
+        ErrorCode::Conflict,
+        "the grant was changed at the same time; read it again",
+    )
 }
 
 #[derive(Deserialize)]

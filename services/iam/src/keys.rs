@@ -8,9 +8,9 @@ use crate::handlers::{id, invalid};
 use crate::query;
 use crate::store::{self, KeyRow};
 use nno_auth::apikey;
-use nno_auth::permissions::{self as perms, IAM_MANAGE_KEYS};
+use nno_auth::permissions::{self as perms, Standing, IAM_MANAGE_KEYS};
 use nno_core::contracts::{KeyLimit, KeyVerifyAnswer, KeyVerifyRequest};
-use nno_core::{ApiError, ErrorCode};
+use nno_core::{ratelimit, ApiError, ErrorCode};
 use nno_worker::body::{read_json, DEFAULT_LIMIT};
 use nno_worker::runtime::{now_ms, random_array};
 use nno_worker::{respond, ApiResult, RequestContext};
@@ -24,8 +24,6 @@ const MAX_SCOPES: usize = 50;
 /// Defaults and bounds of the per-key rate limit.
 const DEFAULT_LIMIT_MAX: u64 = 120;
 const DEFAULT_WINDOW_S: u64 = 60;
-const MAX_LIMIT_MAX: u64 = 10_000;
-const MAX_WINDOW_S: u64 = 3600;
 /// Expiry bounds: one minute to one year.
 const MIN_EXPIRES_S: u64 = 60;
 const MAX_EXPIRES_S: u64 = 365 * 24 * 3600;
@@ -77,16 +75,17 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
         ));
     }
     let (max, window) = match &body.rate_limit {
-        Some(r)
-            if (1..=MAX_LIMIT_MAX).contains(&r.max)
-                && (1..=MAX_WINDOW_S).contains(&r.window_seconds) =>
-        {
+        Some(r) if ratelimit::key_limit_allowed(r.max, r.window_seconds) => {
             (r.max, r.window_seconds)
         }
         Some(_) => {
             return Err(invalid(
                 "rateLimit",
-                "rateLimit.max must be 1 to 10000 and windowSeconds 1 to 3600",
+                &format!(
+                    "rateLimit.windowSeconds must be 1 to 3600 and max 1 to {} and at most {} per second of the window",
+                    ratelimit::KEY_MAX_PER_WINDOW,
+                    ratelimit::KEY_MAX_PER_SECOND
+                ),
             ))
         }
         None => (DEFAULT_LIMIT_MAX, DEFAULT_WINDOW_S),
@@ -163,7 +162,9 @@ pub async fn list(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResult {
     ))
 }
 
-/// `DELETE /api/nno/apikey/{id}`: by its owner, or a key manager of its tenant.
+/// `DELETE /api/nno/apikey/{id}`: by its owner, or a key manager of its tenant who
+/// does not stand below the key's creator (only owners touch owners' keys). Anyone
+/// else is told the key does not exist, so key ids cannot be probed.
 pub async fn revoke(req: &Request, env: &Env, ctx: &RequestContext, key_id: &str) -> ApiResult {
     let cfg = IamConfig::load(env)?;
     let who = Caller::of(req, env, &cfg, ctx).await?;
@@ -179,6 +180,29 @@ pub async fn revoke(req: &Request, env: &Env, ctx: &RequestContext, key_id: &str
     };
     if !allowed {
         return Err(not_found());
+    }
+    if let Some(org) = key.organization_id.as_deref() {
+        if key.user_id != who.user_id() {
+            let mine = match &who {
+                Caller::Session(_) if who.is_platform_admin() => Standing::PlatformAdmin,
+                Caller::Session(_) => store::standing(&db, org, who.user_id()).await?,
+                // A key stands where its person's membership does, never higher (a
+                // platform admin acts on tenants with a session only).
+                Caller::Key(_) => Standing::of_role(
+                    store::member_of(&db, org, who.user_id())
+                        .await?
+                        .map(|m| m.role)
+                        .as_deref(),
+                ),
+            };
+            let creator = store::standing(&db, org, &key.user_id).await?;
+            if !perms::may_undo(mine, creator) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "this key was created by someone who outranks you in the tenant",
+                ));
+            }
+        }
     }
     if !store::revoke_key(&db, &key.id, now_ms()).await? {
         return Err(ApiError::new(

@@ -217,12 +217,14 @@ pub const GATEWAY: [(Method, &str, &str); 5] = [
 /// The policy of a gateway path: public if any operation there is public (so an
 /// anonymous caller gets the 405 for a wrong method, not a 401), limited per IP by the
 /// strictest rule there. Paths no table knows get the default: credentials required,
-/// no per-IP limit. A service's health checks are public under every prefix.
+/// no per-IP limit. A service's health checks are public under every prefix; the deep
+/// ones (`/health`, which cost storage round trips and, at the gateway, a call to every
+/// upstream) are limited per IP (`ratelimit::HEALTH`), `/health/live` is not.
 pub fn policy(path: &str) -> Policy {
     if GATEWAY.iter().any(|(_, p, _)| *p == path) {
         return Policy {
             public: true,
-            ip_limit: None,
+            ip_limit: (path == "/health").then_some(crate::ratelimit::HEALTH),
         };
     }
     let Some(route) = routing::ROUTES.iter().find(|r| {
@@ -235,7 +237,7 @@ pub fn policy(path: &str) -> Policy {
     if matches!(rest, "health" | "health/live") {
         return Policy {
             public: true,
-            ip_limit: None,
+            ip_limit: (rest == "health").then_some(crate::ratelimit::HEALTH),
         };
     }
     let found = match route.service {
@@ -387,6 +389,17 @@ mod tests {
         assert!(!policy("/api/v1/platforms/abc/health").public);
         assert!(!policy("/api/v1/platforms").public);
         assert!(!policy("/nope/health").public);
+    }
+
+    #[test]
+    fn deep_health_checks_are_limited_per_ip_and_live_ones_are_not() {
+        use crate::ratelimit::HEALTH;
+        assert_eq!(policy("/health").ip_limit, Some(HEALTH));
+        assert_eq!(policy("/api/v1/iam/health").ip_limit, Some(HEALTH));
+        assert_eq!(policy("/api/v1/billing/health").ip_limit, Some(HEALTH));
+        assert_eq!(policy("/health/live").ip_limit, None);
+        assert_eq!(policy("/api/v1/iam/health/live").ip_limit, None);
+        assert_eq!(policy("/api/v1/openapi.json").ip_limit, None);
     }
 
     #[test]

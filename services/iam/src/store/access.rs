@@ -1,7 +1,7 @@
 //! NNO's roles (feature permissions per tenant role) and per-user grants.
 
 use super::iso;
-use nno_auth::permissions::Grant;
+use nno_auth::permissions::{Grant, Standing};
 use nno_core::ApiError;
 use nno_worker::d1::Db;
 use serde::Deserialize;
@@ -71,6 +71,11 @@ pub struct GrantRow {
 }
 
 impl GrantRow {
+    /// Whether the decision still holds at `now` (Unix ms).
+    pub fn live(&self, now: f64) -> bool {
+        self.expires_at.is_none_or(|e| e > now)
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id, "orgId": self.organization_id, "userId": self.user_id,
@@ -102,13 +107,26 @@ pub async fn grants(
     db.all(&sql, &[org_id.into(), user, now.into()]).await
 }
 
-/// Creates or replaces the user's grant of `permission` in the tenant.
-pub async fn upsert_grant(db: &Db, g: &GrantRow) -> Result<GrantRow, ApiError> {
-    db.exec("INSERT INTO permission_grant (id, organizationId, userId, permission, granted, grantedBy, expiresAt, createdAt)
+/// Creates the user's grant of `permission` in the tenant, or replaces the one there
+/// if it is still the decision of `replaces` (its `grantedBy`, as checked by the
+/// caller; `None` when there was none): a decision changed in between is left alone
+/// and `None` is answered, so the check and the write cannot be raced apart.
+pub async fn upsert_grant(
+    db: &Db,
+    g: &GrantRow,
+    replaces: Option<&str>,
+) -> Result<Option<GrantRow>, ApiError> {
+    let sql = format!(
+        "INSERT INTO permission_grant (id, organizationId, userId, permission, granted, grantedBy, expiresAt, createdAt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (organizationId, userId, permission) DO UPDATE SET
            granted = excluded.granted, grantedBy = excluded.grantedBy,
-           expiresAt = excluded.expiresAt, createdAt = excluded.createdAt",
+           expiresAt = excluded.expiresAt, createdAt = excluded.createdAt
+         WHERE permission_grant.grantedBy IS ?9
+         RETURNING {GRANT_COLUMNS}"
+    );
+    db.first(
+        &sql,
         &[
             g.id.as_str().into(),
             g.organization_id.as_str().into(),
@@ -118,23 +136,10 @@ pub async fn upsert_grant(db: &Db, g: &GrantRow) -> Result<GrantRow, ApiError> {
             g.granted_by.as_str().into(),
             g.expires_at.map(JsValue::from_f64).unwrap_or(JsValue::NULL),
             g.created_at.into(),
+            replaces.map(JsValue::from).unwrap_or(JsValue::NULL),
         ],
     )
-    .await?;
-    let sql = format!(
-        "SELECT {GRANT_COLUMNS} FROM permission_grant
-         WHERE organizationId = ?1 AND userId = ?2 AND permission = ?3"
-    );
-    db.first(
-        &sql,
-        &[
-            g.organization_id.as_str().into(),
-            g.user_id.as_str().into(),
-            g.permission.as_str().into(),
-        ],
-    )
-    .await?
-    .ok_or_else(ApiError::internal)
+    .await
 }
 
 pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, ApiError> {
@@ -142,10 +147,50 @@ pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, ApiError> {
     db.first(&sql, &[id.into()]).await
 }
 
-pub async fn delete_grant(db: &Db, id: &str) -> Result<(), ApiError> {
-    db.exec("DELETE FROM permission_grant WHERE id = ?1", &[id.into()])
+/// The user's grant or denial of `permission` in the tenant, if any (expired or not).
+pub async fn grant_of(
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+    permission: &str,
+) -> Result<Option<GrantRow>, ApiError> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS} FROM permission_grant
+         WHERE organizationId = ?1 AND userId = ?2 AND permission = ?3"
+    );
+    db.first(&sql, &[org_id.into(), user_id.into(), permission.into()])
         .await
-        .map(|_| ())
+}
+
+/// Deletes a grant if it is still the decision of `granted_by`; false otherwise.
+pub async fn delete_grant(db: &Db, id: &str, granted_by: &str) -> Result<bool, ApiError> {
+    db.exec_changed(
+        "DELETE FROM permission_grant WHERE id = ?1 AND grantedBy = ?2",
+        &[id.into(), granted_by.into()],
+    )
+    .await
+}
+
+/// Where `user_id` stands in tenant `org_id` (platform role, else membership role),
+/// in one query; `Nobody` for an unknown user who is not a member.
+pub async fn standing(db: &Db, org_id: &str, user_id: &str) -> Result<Standing, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Row {
+        platform_role: Option<String>,
+        tenant_role: Option<String>,
+    }
+    let row: Option<Row> = db
+        .first(
+            r#"SELECT u.role AS platformRole, m.role AS tenantRole FROM "user" u
+               LEFT JOIN member m ON m.userId = u.id AND m.organizationId = ?2
+               WHERE u.id = ?1"#,
+            &[user_id.into(), org_id.into()],
+        )
+        .await?;
+    Ok(row
+        .map(|r| Standing::of(r.platform_role.as_deref(), r.tenant_role.as_deref()))
+        .unwrap_or(Standing::Nobody))
 }
 
 /// A member's tenant role, the tenant's feature mapping for it and the member's live
