@@ -68,7 +68,11 @@ fn sign_in() -> e2e::Reply {
             ("content-type", "application/json"),
             ("cf-connecting-ip", &unique_ip()),
         ],
-        Some(br#"{"email":"nobody@example.com","password":"guess-guess"}"#),
+        Some(
+            serde_json::json!({"email": e2e::iam::email("nobody"), "password": "guess-guess"})
+                .to_string()
+                .as_bytes(),
+        ),
     )
 }
 

@@ -337,6 +337,8 @@ fn an_ip_over_its_bad_key_budget_keeps_its_valid_keys() {
 // ---- 7. The gateway -----------------------------------------------------------------
 
 fn sign_in_from(ip: &str) -> Reply {
+    // A fresh address each time: only the per-IP budget is under test here.
+    let body = json!({"email": e2e::iam::email("nobody"), "password": "guess-guess"});
     send(
         "POST",
         &format!("{}/api/v1/iam/auth/sign-in/email", gateway()),
@@ -344,7 +346,7 @@ fn sign_in_from(ip: &str) -> Reply {
             ("content-type", "application/json"),
             ("cf-connecting-ip", ip),
         ],
-        Some(br#"{"email":"nobody@example.com","password":"guess-guess"}"#),
+        Some(body.to_string().as_bytes()),
     )
 }
 
