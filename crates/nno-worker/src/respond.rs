@@ -32,17 +32,6 @@ fn with_headers(err: &ApiError, mut r: Response) -> Response {
     for (name, value) in &err.headers {
         let _ = r.headers_mut().set(name, value);
     }
-    // A refusal that says when to come back in its details says so in `Retry-After`
-    // too, where HTTP clients look, even if it was built without `with_retry_after`.
-    if let Some(s) = err.details["retryAfterSeconds"].as_u64() {
-        if !err
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
-        {
-            let _ = r.headers_mut().set("retry-after", &s.to_string());
-        }
-    }
     r
 }
 
