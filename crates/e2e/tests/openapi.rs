@@ -1,8 +1,8 @@
 //! The OpenAPI document the gateway serves, and the defects schemathesis found against
 //! it (each test failed before its fix).
 
-use e2e::iam::call;
-use serde_json::json;
+use e2e::iam::{call, create_org, sign_up, PASSWORD};
+use serde_json::{json, Value};
 
 #[test]
 fn every_401_names_the_scheme() {
@@ -21,4 +21,40 @@ fn every_401_names_the_scheme() {
     let anonymous = call("GET", "/auth/list-sessions", None, None);
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.header("www-authenticate"), Some("Bearer"));
+}
+
+#[test]
+fn a_body_is_an_object_not_an_array_of_its_fields() {
+    let ada = sign_up("arraybody");
+    // serde's derived structs take `[email, password]` for `{email, password}`.
+    let r = call(
+        "POST",
+        "/auth/sign-in/email",
+        Some(&json!([ada.email, PASSWORD])),
+        None,
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.envelope("VALIDATION_FAILED");
+    let org = create_org(&ada, "Array body");
+    for body in [
+        json!({ "organizationId": org, "data": ["Renamed", null, null, null] }),
+        json!([null, null]),
+    ] {
+        let path = if body.is_array() {
+            "/auth/organization/set-active"
+        } else {
+            "/auth/organization/update"
+        };
+        let r = ada.post(path, &body);
+        assert_eq!(r.status, 422, "{path} {body}: {}", r.body);
+    }
+    let key = ada.post(
+        "/nno/apikey",
+        &json!({ "name": "k", "scopes": ["iam:read"], "rateLimit": [100, 60] }),
+    );
+    assert_eq!(key.status, 422, "{}", key.body);
+    let full = ada.get(&format!(
+        "/auth/organization/get-full-organization?organizationId={org}"
+    ));
+    assert_eq!(full.json()["name"], Value::from("Array body"));
 }
