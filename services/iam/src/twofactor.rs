@@ -451,7 +451,7 @@ async fn check_factor(
             "ACCOUNT_TEMPORARILY_LOCKED",
             "too many wrong codes; two-factor verification is locked for 15 minutes",
         )
-        .with_details(json!({ "retryAfterSeconds": retry_after })));
+        .with_retry_after(retry_after));
     }
     let result = check_code(db, cfg, user_id, code, factor).await;
     match &result {
