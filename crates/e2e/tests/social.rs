@@ -45,7 +45,10 @@ fn approve(url: &str, hint_param: &str, who: &str) -> String {
 }
 
 fn callback(path_and_query: &str, state_cookie: Option<&str>) -> Reply {
-    let mut h = vec![("origin", ORIGIN)];
+    // Its own client address: the callback is limited per IP (10 per minute), and
+    // requests without one would all share a single budget across the suite.
+    let ip = e2e::unique_ip();
+    let mut h = vec![("origin", ORIGIN), ("cf-connecting-ip", ip.as_str())];
     if let Some(c) = state_cookie {
         h.push(("cookie", c));
     }
