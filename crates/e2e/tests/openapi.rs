@@ -2,7 +2,41 @@
 //! it (each test failed before its fix).
 
 use e2e::iam::{call, create_org, sign_up, PASSWORD};
+use e2e::{gateway, get, send};
 use serde_json::{json, Value};
+
+#[test]
+fn the_document_is_served_public_as_committed() {
+    let r = get(&format!("{}/api/v1/openapi.json", gateway()), &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/json")));
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    assert!(r.header("x-request-id").is_some());
+    assert!(r.header("traceresponse").is_some());
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../nno-openapi/openapi.json"),
+    )
+    .unwrap();
+    assert_eq!(r.body, committed, "the gateway serves the committed file");
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/iam/auth/sign-in/email"]["post"].is_object());
+}
+
+#[test]
+fn the_document_answers_only_get() {
+    let r = send(
+        "POST",
+        &format!("{}/api/v1/openapi.json", gateway()),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 405, "{}", r.body);
+    r.envelope("METHOD_NOT_ALLOWED");
+    assert_eq!(r.header("allow"), Some("GET"));
+}
 
 #[test]
 fn every_401_names_the_scheme() {
