@@ -8,8 +8,10 @@ mod config_check;
 mod cpu;
 mod dev;
 mod load;
+mod openapi;
 mod platform;
 mod sandbox;
+mod schemathesis;
 mod test;
 mod toolchain;
 mod util;
@@ -18,13 +20,18 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   dev [--port N]        build everything and run the whole platform locally
                         (gateway on http://127.0.0.1:8787 unless --port)
-  test                  unit tests, config checks, deploy dry-runs, end-to-end suite
+  test                  lint, unit tests, config checks, deploy dry-runs, end-to-end
+                        suite, schemathesis
   bench [--quiet-logs] [--gateway-only | --auth-only] [--latency-requests N] [--requests N]
         [--concurrency N] [--rounds N] [--sign-ins N] [--auth-requests N]
                         CPU per request of the gateway against the floor and a Hono
                         gateway (the headline), latency, throughput, sign-in and
                         credential-check costs, Worker sizes
   setup                 install the pinned toolchain only
+  schemathesis [--port N]
+                        the API fuzzer's four runs against a running `cargo xtask dev`
+  openapi               regenerate crates/nno-openapi/openapi.json from the route tables
+  api-docs [--port N]   serve a browsable API reference of that document on localhost
   build [NAME...]       build Workers (all by default)
   build-worker NAME     build one Worker (wrangler's [build] command)
   deploy --env stg|prod apply D1 migrations, then deploy upstreams, then the gateway
@@ -36,6 +43,9 @@ fn main() {
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("schemathesis") => schemathesis::command(&args[1..]),
+        Some("openapi") => openapi::regenerate(&args[1..]),
+        Some("api-docs") => openapi::serve_docs(&args[1..]),
         Some("setup") => toolchain::ensure(&util::repo_root()).map(|_| ()),
         Some("build") => build_cmd(&args[1..]),
         Some("build-worker") => build_worker_cmd(&args[1..]),

@@ -6,7 +6,10 @@
 //! 3. the end-to-end suite against the real Workers on workerd: a full local platform
 //!    (fresh D1/KV/Queue state, migrations applied), a gateway started alone, whose
 //!    upstreams are unreachable, and registry started alone, reached around the
-//!    gateway; all on free ports.
+//!    gateway; all on free ports;
+//! 4. schemathesis against the full platform through its gateway, from the OpenAPI
+//!    document the gateway serves: anonymously, as a signed-in user with a tenant, with
+//!    an API key and with the service key (`schemathesis.rs`).
 
 use crate::build::{self, crate_dir, SERVICES, SKIP_ENV};
 use crate::platform::{self, Options, Platform};
@@ -134,8 +137,7 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     }
     let gateway_vars = std::fs::read_to_string(crate_dir(root, "gateway").join(".dev.vars"))
         .map_err(|e| e.to_string())?;
-    let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
-        .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
+    let service_key = service_key(root)?;
     let internal_key = platform::dev_var(&gateway_vars, "NNO_INTERNAL_API_KEY")
         .ok_or("services/gateway/.dev.vars has no NNO_INTERNAL_API_KEY")?;
 
@@ -146,7 +148,7 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
             .env("NNO_E2E_GATEWAY", platform_url(&full))
             .env("NNO_E2E_ISOLATED_GATEWAY", platform_url(&iso))
             .env("NNO_E2E_DIRECT_REGISTRY", platform_url(&direct))
-            .env("NNO_E2E_SERVICE_KEY", service_key)
+            .env("NNO_E2E_SERVICE_KEY", &service_key)
             .env("NNO_E2E_SANDBOX", crate::sandbox::url())
             .env("NNO_E2E_CLIENT_IAM", platform_url(&client))
             .env("NNO_E2E_CLIENT_PLATFORM_ID", CLIENT_PLATFORM_ID)
@@ -156,8 +158,29 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     if result.is_err() {
         show_log(&full_log);
     }
-    drop((full, iso, direct, client, sandbox));
-    result
+    // The fuzzer after the suite, on the same full platform (the suite's data stays; each
+    // run signs up its own user): it needs no other platform.
+    drop((iso, direct, client));
+    let fuzzed = crate::schemathesis::run_all(
+        root,
+        tools,
+        full.port,
+        &service_key,
+        &work.join("schemathesis"),
+    );
+    if fuzzed.is_err() {
+        show_log(&full_log);
+    }
+    drop((full, sandbox));
+    result.and(fuzzed.map(|_| ()))
+}
+
+/// The local gateway's service key (`AUTH_API_KEY` in `services/gateway/.dev.vars`).
+pub fn service_key(root: &Path) -> Result<String, String> {
+    let vars = std::fs::read_to_string(crate_dir(root, "gateway").join(".dev.vars"))
+        .map_err(|e| format!("services/gateway/.dev.vars: {e}"))?;
+    platform::dev_var(&vars, "AUTH_API_KEY")
+        .ok_or_else(|| "services/gateway/.dev.vars has no AUTH_API_KEY".to_string())
 }
 
 fn platform_url(p: &Platform) -> String {

@@ -3,8 +3,12 @@
 //! Node-side tools (wrangler + workerd, esbuild, binaryen's wasm-opt) from the npm
 //! registry through `wrangler/package-lock.json`.
 //!
-//! Cargo tools go to `~/.cache/nno/tools/<name>-<version>` (override: NNO_TOOLS_DIR),
-//! shared by every clone on the machine, so a second run finds them and skips.
+//! schemathesis (the API fuzzer `cargo xtask test` runs) comes from PyPI into a
+//! virtualenv, with every dependency pinned in `xtask/schemathesis/requirements.txt`.
+//!
+//! Cargo tools and the virtualenv go to `~/.cache/nno/tools/<name>-<version>` (override:
+//! NNO_TOOLS_DIR), shared by every clone on the machine, so a second run finds them and
+//! skips.
 
 use crate::util::{self, run, Cmd};
 use std::path::{Path, PathBuf};
@@ -13,6 +17,8 @@ pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// Must equal the `wasm-bindgen` version in Cargo.lock (pinned with `=` in Cargo.toml).
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Must equal the `schemathesis==` pin in `xtask/schemathesis/requirements.txt`.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 const MIN_NODE_MAJOR: u32 = 20;
 
 /// Paths to the installed tools, and the environment worker-build needs to use them
@@ -21,6 +27,8 @@ pub struct Toolchain {
     pub worker_build: PathBuf,
     pub wasm_bindgen: PathBuf,
     pub node_bin: PathBuf,
+    /// The `schemathesis` command of its virtualenv.
+    pub schemathesis: PathBuf,
 }
 
 impl Toolchain {
@@ -86,10 +94,12 @@ pub fn ensure(root: &Path) -> Result<Toolchain, String> {
         false,
     )?;
     let node_bin = ensure_node_tools(root)?;
+    let schemathesis = ensure_schemathesis(root)?;
     Ok(Toolchain {
         worker_build,
         wasm_bindgen,
         node_bin,
+        schemathesis,
     })
 }
 
@@ -158,6 +168,61 @@ fn ensure_cargo_tool(
             path.display()
         ))
     }
+}
+
+/// schemathesis in its own virtualenv (`python3 -m venv`, then pip from PyPI), from
+/// the pinned requirements; skipped while the virtualenv was made from the same file.
+fn ensure_schemathesis(root: &Path) -> Result<PathBuf, String> {
+    let requirements = root.join("xtask/schemathesis/requirements.txt");
+    let pins = std::fs::read(&requirements)
+        .map_err(|e| format!("{} unreadable: {e}", requirements.display()))?;
+    let pin = format!("schemathesis=={SCHEMATHESIS_VERSION}");
+    if !String::from_utf8_lossy(&pins)
+        .lines()
+        .any(|l| l.trim() == pin)
+    {
+        return Err(format!(
+            "{} does not pin {pin} (toolchain.rs SCHEMATHESIS_VERSION)",
+            requirements.display()
+        ));
+    }
+    let venv = tools_dir().join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let bin = venv.join("bin/schemathesis");
+    let stamp = venv.join(".nno-requirements-hash");
+    let want = format!("{:016x}", util::fnv1a(&pins));
+    if bin.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str()) {
+        return Ok(bin);
+    }
+    util::step(&format!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {} (once per machine)",
+        venv.display()
+    ));
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv).map_err(|e| format!("{}: {e}", venv.display()))?;
+    }
+    run(Cmd::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv.display().to_string()))
+    .map_err(|e| {
+        format!("{e}: schemathesis needs Python 3.10+ with venv (apt-get install python3-venv)")
+    })?;
+    run(Cmd::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "-r",
+        ])
+        .arg(requirements.display().to_string()))?;
+    if !bin.exists() {
+        return Err(format!(
+            "schemathesis installed but {} is missing",
+            bin.display()
+        ));
+    }
+    std::fs::write(&stamp, want).map_err(|e| e.to_string())?;
+    Ok(bin)
 }
 
 fn ensure_node_tools(root: &Path) -> Result<PathBuf, String> {

@@ -1,7 +1,8 @@
 //! Reading JSON request bodies with a size limit and clear 4xx errors.
 
 use nno_core::{ApiError, ErrorCode};
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::Deserialize;
 use serde_json::json;
 use worker::Request;
 
@@ -114,9 +115,20 @@ pub fn check_size(len: usize, limit: usize) -> Result<(), ApiError> {
     }
 }
 
-/// Parses JSON, telling syntax errors (400) from shape errors (422).
+/// Parses JSON, telling syntax errors (400) from shape errors (422). Every NNO body is
+/// a JSON object: serde's derived structs would also take an array (the fields in
+/// order), which no client is meant to send, so that is a shape error too (nested
+/// objects: `object` / `optional_object`).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let parsed = serde_json::from_slice(bytes);
+    if parsed.is_ok() && bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "invalid request body: expected a JSON object",
+        )
+        .with_details(json!({ "line": 1, "column": 1 })));
+    }
+    parsed.map_err(|e| {
         let details = json!({ "line": e.line(), "column": e.column() });
         match e.classify() {
             serde_json::error::Category::Data => ApiError::new(
@@ -128,6 +140,38 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 .with_details(details),
         }
     })
+}
+
+/// `#[serde(deserialize_with = "nno_worker::body::object")]` for a nested struct
+/// field: only a JSON object, never an array of its fields.
+pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    if !v.is_object() {
+        return Err(de::Error::invalid_type(unexpected(&v), &"a JSON object"));
+    }
+    T::deserialize(v).map_err(de::Error::custom)
+}
+
+/// `object` for an `Option` field (with `#[serde(default)]`): null or absent is `None`.
+pub fn optional_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) if v.is_object() => T::deserialize(v).map(Some).map_err(de::Error::custom),
+        Some(v) => Err(de::Error::invalid_type(unexpected(&v), &"a JSON object")),
+    }
+}
+
+fn unexpected(v: &serde_json::Value) -> de::Unexpected<'_> {
+    match v {
+        serde_json::Value::Null => de::Unexpected::Unit,
+        serde_json::Value::Bool(b) => de::Unexpected::Bool(*b),
+        serde_json::Value::Number(_) => de::Unexpected::Other("a number"),
+        serde_json::Value::String(s) => de::Unexpected::Str(s),
+        serde_json::Value::Array(_) => de::Unexpected::Seq,
+        serde_json::Value::Object(_) => de::Unexpected::Map,
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +260,8 @@ mod tests {
             br#"{"name":"a"}"#,
             br#"{"name":"a","size":1,"admin":true}"#,
             br#"[1,2]"#,
+            br#"["a",1]"#,
+            br#" ["a",1]"#,
         ] {
             let e = parse_json::<Create>(shape).unwrap_err();
             assert_eq!(
@@ -226,6 +272,41 @@ mod tests {
             );
             assert_eq!(e.status(), 422);
             assert!(e.details["line"].is_number());
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        #[serde(deserialize_with = "object")]
+        inner: Create,
+        #[serde(default, deserialize_with = "optional_object")]
+        maybe: Option<Create>,
+    }
+
+    #[test]
+    fn nested_objects_are_objects_only() {
+        let ok: Outer =
+            parse_json(br#"{"inner":{"name":"a","size":1},"maybe":{"name":"b","size":2}}"#)
+                .unwrap();
+        assert_eq!(ok.maybe.unwrap().size, 2);
+        let none: Outer = parse_json(br#"{"inner":{"name":"a","size":1},"maybe":null}"#).unwrap();
+        assert_eq!(none.maybe, None);
+        let absent: Outer = parse_json(br#"{"inner":{"name":"a","size":1}}"#).unwrap();
+        assert_eq!(absent.maybe, None);
+        for bad in [
+            &br#"{"inner":["a",1]}"#[..],
+            br#"{"inner":{"name":"a","size":1},"maybe":["b",2]}"#,
+            br#"{"inner":{"name":"a","size":1,"x":0}}"#,
+            br#"{"inner":"a"}"#,
+        ] {
+            let e = parse_json::<Outer>(bad).unwrap_err();
+            assert_eq!(
+                e.code,
+                ErrorCode::ValidationFailed,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

@@ -32,6 +32,11 @@ fn with_headers(err: &ApiError, mut r: Response) -> Response {
     for (name, value) in &err.headers {
         let _ = r.headers_mut().set(name, value);
     }
+    // Every 401 names the scheme to authenticate with (RFC 9110 §15.5.2), also the ones
+    // a service gives for a wrong password, code or link.
+    if err.status() == 401 && !err.headers.iter().any(|(n, _)| *n == "www-authenticate") {
+        let _ = r.headers_mut().set("www-authenticate", "Bearer");
+    }
     r
 }
 

@@ -1,7 +1,7 @@
 //! NNO gateway: the single public entry point.
 //!
 //! Per request, in this order: request id and trace context; CORS (a preflight is
-//! answered here, before anything else); `/health`; prefix routing to an upstream
+//! answered here, before anything else); `/health` and the OpenAPI document; prefix routing to an upstream
 //! through its service binding (`nno_core::routing::ROUTES`); one JSON log line.
 //! Every error, including unknown routes and failing upstreams, is the JSON envelope.
 //!
@@ -13,6 +13,7 @@ mod auth;
 mod config;
 mod health;
 mod limiter;
+mod openapi;
 mod outgoing;
 mod proxy;
 mod session_cache;
@@ -83,6 +84,9 @@ async fn route(
     config: &config::GatewayConfig,
 ) -> std::result::Result<(Outgoing, Option<Service>), ApiError> {
     let own = |r: Response| Outgoing::Own(r.into());
+    if ctx.path == openapi::PATH {
+        return Ok((own(openapi::document(ctx)?), None));
+    }
     let ip = client_ip(&req);
     if matches!(ctx.path.as_str(), "/health" | "/health/live") {
         let service = auth::is_service_key(&req.headers(), config);

@@ -46,7 +46,7 @@ pub struct Create {
     /// Lifetime in seconds; no expiry when absent.
     #[serde(default)]
     expires_in: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nno_worker::body::optional_object")]
     rate_limit: Option<RateLimit>,
 }
 

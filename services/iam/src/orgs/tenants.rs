@@ -246,6 +246,7 @@ pub struct UpdateData {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Update {
+    #[serde(deserialize_with = "nno_worker::body::object")]
     data: UpdateData,
     #[serde(default)]
     organization_id: Option<String>,
