@@ -8,7 +8,7 @@
 //!   per-user limit (600 per minute) instead of collecting 429s.
 //! - `api-key`: a tenant API key of another fresh user, with IAM's scopes except
 //!   `iam:manage-keys` (so it can never revoke itself) and `iam:delete-tenant`, and its
-//!   own limit of 10,000 per minute.
+//!   own limit of 6,000 per minute (the most a key may have: 100 per second).
 //! - `service-key`: the gateway's `AUTH_API_KEY`.
 //!
 //! The hooks module (`xtask/schemathesis/nno_hooks.py`) gives every request its own
@@ -407,7 +407,7 @@ fn caller(port: u16, mode: &str) -> Result<Caller, String> {
             &json!({
                 "name": "schemathesis", "orgId": org_id,
                 "scopes": ["iam:read", "iam:manage-members", "iam:manage-roles", "iam:manage-grants", "iam:manage-tenant"],
-                "rateLimit": { "max": 10000, "windowSeconds": 60 },
+                "rateLimit": { "max": 6000, "windowSeconds": 60 },
             }),
         )?;
         Some(
