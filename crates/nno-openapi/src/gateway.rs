@@ -18,22 +18,28 @@ pub const TAGS: &[(&str, &str)] = &[
 ];
 
 fn health(summary: &'static str, head: bool) -> Describe {
+    health_with(summary, head, r("HealthReport"))
+}
+
+fn health_with(summary: &'static str, head: bool, body: serde_json::Value) -> Describe {
     let d = Describe::new("Gateway", summary).auth(Auth::None);
     if head {
         d.ok(200, empty_response("Healthy (the GET's status, no body)."))
             .ok(503, empty_response("Something is unhealthy."))
     } else {
-        d.ok(200, json_response("Healthy.", r("HealthReport"))).ok(
-            503,
-            json_response("Something is unhealthy.", r("HealthReport")),
-        )
+        d.ok(200, json_response("Healthy.", body.clone()))
+            .ok(503, json_response("Something is unhealthy.", body))
     }
 }
 
 pub fn descriptions() -> Vec<(&'static str, Describe)> {
-    let deep = "The gateway's own KV round trip and every upstream's `GET /health` (each a real round trip to its own storage). 200 only when everything is healthy, else 503 with the same report.";
+    let deep = "The gateway's own KV round trip and every upstream's `GET /health` (each a real round trip to its own storage), built at most every 5 s. 200 only when everything is healthy, else 503. With the service key the whole report; anyone else gets the roll-up only, limited per client IP.";
+    let either = serde_json::json!({ "anyOf": [r("HealthReport"), r("HealthSummary")] });
     vec![
-        ("gatewayHealth", health("Health of the gateway and every upstream", false).doc(deep)),
+        (
+            "gatewayHealth",
+            health_with("Health of the gateway and every upstream", false, either).doc(deep),
+        ),
         ("gatewayHealthHead", health("Health of the gateway and every upstream, status only", true).doc(deep)),
         ("gatewayLive", health("The gateway is up (no storage, no upstreams)", false)),
         ("gatewayLiveHead", health("The gateway is up, status only", true)),

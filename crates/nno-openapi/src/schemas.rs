@@ -196,6 +196,15 @@ fn schemas() -> Value {
         "HealthStatus": { "type": "string", "enum": ["ok", "degraded", "down"] },
         "HealthCheck": check,
         "HealthReport": health,
+        "HealthSummary": {
+            "type": "object",
+            "description": "The roll-up anyone may see of the gateway's `/health` (the checks, binding names and latencies are for the service key).",
+            "required": ["service", "environment", "status"],
+            "properties": {
+                "service": string(), "environment": string(), "status": r("HealthStatus"),
+            },
+            "additionalProperties": false,
+        },
         "Permission": {
             "type": "string",
             "pattern": "^[a-z][a-z0-9-]{0,62}:[a-z-]+$",
