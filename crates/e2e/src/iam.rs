@@ -118,6 +118,21 @@ pub fn sign_in(email: &str, password: &str) -> Reply {
     )
 }
 
+/// A failed sign-in from client address `ip`, for a fresh unknown address each time,
+/// so only the per-IP limit (never the per-account budget) is what it meets.
+pub fn wrong_sign_in_from(ip: &str) -> Reply {
+    let body = json!({"email": email("nobody"), "password": "guess-guess"});
+    crate::send(
+        "POST",
+        &url("/auth/sign-in/email"),
+        &[
+            ("content-type", "application/json"),
+            ("cf-connecting-ip", ip),
+        ],
+        Some(body.to_string().as_bytes()),
+    )
+}
+
 /// Captured e-mails to `to`, oldest first.
 pub fn emails_to(to: &str) -> Vec<Value> {
     let r = crate::get(&format!("{}/_sandbox/emails?to={to}", sandbox()), &[]);

@@ -336,20 +336,6 @@ fn an_ip_over_its_bad_key_budget_keeps_its_valid_keys() {
 
 // ---- 7. The gateway -----------------------------------------------------------------
 
-fn sign_in_from(ip: &str) -> Reply {
-    // A fresh address each time: only the per-IP budget is under test here.
-    let body = json!({"email": e2e::iam::email("nobody"), "password": "guess-guess"});
-    send(
-        "POST",
-        &format!("{}/api/v1/iam/auth/sign-in/email", gateway()),
-        &[
-            ("content-type", "application/json"),
-            ("cf-connecting-ip", ip),
-        ],
-        Some(body.to_string().as_bytes()),
-    )
-}
-
 /// A /64 no other test uses, from `unique_ip`'s counter.
 fn unique_v6_net() -> String {
     let ip = unique_ip();
@@ -366,16 +352,19 @@ fn one_ipv6_64_is_one_client_for_per_ip_limits() {
         format!("{net}:0:0:0:3"),
     ];
     for a in &addresses {
-        assert_eq!(sign_in_from(a).status, 401, "{a}");
+        assert_eq!(e2e::iam::wrong_sign_in_from(a).status, 401, "{a}");
     }
-    let limited = sign_in_from(&format!("{net}:cccc:dddd:eeee:ffff"));
+    let limited = e2e::iam::wrong_sign_in_from(&format!("{net}:cccc:dddd:eeee:ffff"));
     assert_eq!(
         limited.status, 429,
         "a fresh budget per address: {}",
         limited.body
     );
     // Another /64 is another client.
-    assert_eq!(sign_in_from(&format!("{}::1", unique_v6_net())).status, 401);
+    assert_eq!(
+        e2e::iam::wrong_sign_in_from(&format!("{}::1", unique_v6_net())).status,
+        401
+    );
 }
 
 #[test]
@@ -386,9 +375,9 @@ fn an_ipv4_mapped_address_is_the_ipv4_client() {
         format!(" {ip} "),
         format!("{ip}, 192.0.2.1"),
     ] {
-        assert_eq!(sign_in_from(&a).status, 401, "{a}");
+        assert_eq!(e2e::iam::wrong_sign_in_from(&a).status, 401, "{a}");
     }
-    let limited = sign_in_from(&ip);
+    let limited = e2e::iam::wrong_sign_in_from(&ip);
     assert_eq!(limited.status, 429, "{}", limited.body);
 }
 
