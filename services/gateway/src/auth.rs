@@ -69,7 +69,7 @@ pub async fn authenticate(
     env: &Env,
     ctx: &RequestContext,
     config: &GatewayConfig,
-    ip: &str,
+    ip: impl Fn() -> String,
     public: bool,
 ) -> Result<Identity, ApiError> {
     let authorization = headers.get("authorization").ok().flatten();
@@ -80,7 +80,7 @@ pub async fn authenticate(
         }
     }
     if let Some(t) = token.filter(|t| t.starts_with(apikey::PREFIX)) {
-        return api_key(t, env, ctx, config, ip).await;
+        return api_key(t, env, ctx, config, &ip()).await;
     }
     let cookie = headers
         .get("cookie")

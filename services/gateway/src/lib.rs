@@ -87,21 +87,25 @@ async fn route(
     if ctx.path == openapi::PATH {
         return Ok((own(openapi::document(ctx)?), None));
     }
-    let ip = client_ip(&req);
+    // The client's key for per-IP limits, worked out only by the requests that need
+    // it (a per-IP rule, an API key, health): a header read and, without an address,
+    // random bytes are not spent on every request.
+    let ip_key = std::cell::OnceCell::new();
+    let ip = || ip_key.get_or_init(|| client_ip(&req)).clone();
     if matches!(ctx.path.as_str(), "/health" | "/health/live") {
         let service = auth::is_service_key(&req.headers(), config);
-        let r = health::serve(env, ctx, config, service, &ip).await?;
+        let r = health::serve(env, ctx, config, service, &ip()).await?;
         return Ok((own(r), None));
     }
     let policy = api::policy(&ctx.path);
     // Authentication endpoints are limited per client IP, before any credential or
     // database work is spent on them.
     if let Some(rule) = policy.ip_limit {
-        limiter::check(env, &rule, &format!("ip:{ip}")).await?;
+        limiter::check(env, &rule, &format!("ip:{}", ip())).await?;
     }
     // Credentials before routing: an unauthenticated caller learns nothing about which
     // paths exist.
-    let identity = auth::authenticate(&req.headers(), env, ctx, config, &ip, policy.public).await?;
+    let identity = auth::authenticate(&req.headers(), env, ctx, config, ip, policy.public).await?;
     match &identity {
         auth::Identity::User { user_id, .. } => {
             limiter::check(env, &nno_core::ratelimit::USER, &format!("user:{user_id}")).await?
