@@ -22,7 +22,12 @@ pub const IAM_MANAGE_KEYS: &str = "iam:manage-keys";
 pub const IAM_MANAGE_TENANT: &str = "iam:manage-tenant";
 pub const IAM_DELETE_TENANT: &str = "iam:delete-tenant";
 
-const OWNER: [&str; 7] = [
+/// Registry's: see a tenant's platforms; onboard, change, suspend, cancel and delete
+/// them (and read and retry their provisioning jobs).
+pub const PLATFORMS_READ: &str = "platforms:read";
+pub const PLATFORMS_MANAGE: &str = "platforms:manage";
+
+const OWNER: [&str; 9] = [
     IAM_READ,
     IAM_MANAGE_MEMBERS,
     IAM_MANAGE_ROLES,
@@ -30,16 +35,20 @@ const OWNER: [&str; 7] = [
     IAM_MANAGE_KEYS,
     IAM_MANAGE_TENANT,
     IAM_DELETE_TENANT,
+    PLATFORMS_READ,
+    PLATFORMS_MANAGE,
 ];
-const ADMIN: [&str; 6] = [
+const ADMIN: [&str; 8] = [
     IAM_READ,
     IAM_MANAGE_MEMBERS,
     IAM_MANAGE_ROLES,
     IAM_MANAGE_GRANTS,
     IAM_MANAGE_KEYS,
     IAM_MANAGE_TENANT,
+    PLATFORMS_READ,
+    PLATFORMS_MANAGE,
 ];
-const MEMBER: [&str; 1] = [IAM_READ];
+const MEMBER: [&str; 2] = [IAM_READ, PLATFORMS_READ];
 
 /// The built-in permissions of a tenant role (none for an unknown role).
 pub fn builtin(role: &str) -> &'static [&'static str] {
@@ -236,7 +245,7 @@ mod tests {
         ];
         let set = effective("member", &mapped, &grants);
         let got: Vec<&str> = set.iter().map(String::as_str).collect();
-        assert_eq!(got, ["analytics:export", "billing:read"]);
+        assert_eq!(got, ["analytics:export", "billing:read", PLATFORMS_READ]);
         assert!(effective("owner", &[], &[]).contains(IAM_DELETE_TENANT));
         assert!(!effective("admin", &[], &[]).contains(IAM_DELETE_TENANT));
         assert!(effective("stranger", &[], &[]).is_empty());

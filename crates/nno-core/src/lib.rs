@@ -16,6 +16,7 @@ pub mod identity;
 pub mod ids;
 pub mod log;
 pub mod naming;
+pub mod platform;
 pub mod ratelimit;
 pub mod request_id;
 pub mod routing;

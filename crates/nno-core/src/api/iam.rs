@@ -63,23 +63,7 @@ pub enum Op {
     Bootstrap,
 }
 
-const fn e(
-    method: Method,
-    path: &'static str,
-    id: &'static str,
-    op: Op,
-    access: super::Access,
-    ip_limit: Option<Rule>,
-) -> Endpoint<Op> {
-    Endpoint {
-        method,
-        path,
-        id,
-        op,
-        access,
-        ip_limit,
-    }
-}
+use super::endpoint as e;
 
 use Method::{Delete, Get, Post};
 use Op::*;

@@ -11,6 +11,9 @@
 //! non-empty path segment.
 
 pub mod iam;
+pub mod onboarding;
+pub mod provisioning;
+pub mod registry;
 
 use crate::ratelimit::Rule;
 use crate::routing;
@@ -90,6 +93,25 @@ pub struct Endpoint<Op: 'static> {
     pub op: Op,
     pub access: Access,
     pub ip_limit: Option<Rule>,
+}
+
+/// A table row (the tables are `const`, one row per line).
+pub(crate) const fn endpoint<Op>(
+    method: Method,
+    path: &'static str,
+    id: &'static str,
+    op: Op,
+    access: Access,
+    ip_limit: Option<Rule>,
+) -> Endpoint<Op> {
+    Endpoint {
+        method,
+        path,
+        id,
+        op,
+        access,
+        ip_limit,
+    }
 }
 
 impl<Op> Endpoint<Op> {
@@ -242,6 +264,11 @@ pub fn policy(path: &str) -> Policy {
     }
     let found = match route.service {
         Service::Iam => merge(&iam::ENDPOINTS, rest),
+        Service::Registry if route.prefix == onboarding::PREFIX => {
+            merge(&onboarding::ENDPOINTS, rest)
+        }
+        Service::Registry => merge(&registry::ENDPOINTS, rest),
+        Service::Provisioning => merge(&provisioning::ENDPOINTS, rest),
         _ => None,
     };
     found.unwrap_or_default()
@@ -266,7 +293,12 @@ pub fn operations() -> Vec<Operation> {
             out.push(Operation {
                 service,
                 method: e.method,
-                path: leak(format!("{prefix}/{}", e.path)),
+                // The collection itself (`""`) is the prefix, without a trailing slash.
+                path: if e.path.is_empty() {
+                    leak(prefix.to_string())
+                } else {
+                    leak(format!("{prefix}/{}", e.path))
+                },
                 id: e.id,
                 access: e.access,
                 ip_limit: e.ip_limit,
@@ -287,8 +319,22 @@ pub fn operations() -> Vec<Operation> {
                 ip_limit: None,
             });
         }
-        if route.service == Service::Iam {
-            add(&mut out, Service::Iam, route.prefix, &iam::ENDPOINTS);
+        match route.service {
+            Service::Iam => add(&mut out, Service::Iam, route.prefix, &iam::ENDPOINTS),
+            Service::Registry if route.prefix == onboarding::PREFIX => add(
+                &mut out,
+                route.service,
+                route.prefix,
+                &onboarding::ENDPOINTS,
+            ),
+            Service::Registry => add(&mut out, route.service, route.prefix, &registry::ENDPOINTS),
+            Service::Provisioning => add(
+                &mut out,
+                route.service,
+                route.prefix,
+                &provisioning::ENDPOINTS,
+            ),
+            _ => {}
         }
     }
     out

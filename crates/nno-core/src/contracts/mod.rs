@@ -5,6 +5,8 @@
 use crate::identity::Identity;
 use serde::{Deserialize, Serialize};
 
+pub mod provisioning;
+
 /// IAM `GET /api/nno/session`: the caller as IAM sees it (a session, or an API key the
 /// gateway vouched for). The gateway turns a session's answer into the forwarded
 /// identity.
