@@ -190,6 +190,12 @@ impl ApiError {
         self.code.status()
     }
 
+    /// 422 for one field of the input, named in `details.field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::ValidationFailed, message)
+            .with_details(serde_json::json!({ "field": field }))
+    }
+
     pub fn not_found(what: impl fmt::Display) -> Self {
         ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
     }

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod ids;
 pub mod log;
 pub mod naming;
+pub mod page;
 pub mod platform;
 pub mod ratelimit;
 pub mod request_id;

@@ -17,6 +17,7 @@ mod openapi;
 mod outgoing;
 mod proxy;
 mod session_cache;
+mod suspension;
 
 use nno_core::cors::CorsDecision;
 use nno_core::{api, routing, ApiError, ErrorCode, Service};
@@ -122,6 +123,11 @@ async fn route(
         );
     };
     let service = resolved.route.service;
+    if !matches!(identity, auth::Identity::Service) {
+        if let Some(platform) = suspension::subject(ctx, Some(identity.json())) {
+            suspension::check(env, &platform).await?;
+        }
+    }
     let forget = auth::session_to_forget(&req.headers(), ctx);
     let out = proxy::forward(req, env, ctx, &resolved, &identity, config).await?;
     if let Some(k) = forget {

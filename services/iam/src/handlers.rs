@@ -16,7 +16,7 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::new(ErrorCode::ValidationFailed, message).with_details(json!({ "field": field }))
+    ApiError::invalid(field, message)
 }
 
 pub(crate) fn id() -> String {
