@@ -5,6 +5,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 pub mod iam;
+pub mod platforms;
 
 pub use ureq::http::HeaderMap;
 

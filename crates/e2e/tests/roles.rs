@@ -22,7 +22,7 @@ fn role_mappings_and_grants_make_the_effective_permissions() {
     let org = create_org(&owner, "Roles");
     let dana = sign_up("dana");
     join(&owner, &dana, &org, "member");
-    assert_eq!(permissions(&dana), ["iam:read"]);
+    assert_eq!(permissions(&dana), ["iam:read", "platforms:read"]);
 
     let set = owner.post(
         "/nno/roles",
@@ -42,14 +42,19 @@ fn role_mappings_and_grants_make_the_effective_permissions() {
         .find(|r| r["role"] == "member")
         .cloned()
         .unwrap();
-    assert_eq!(member["builtin"], json!(["iam:read"]));
+    assert_eq!(member["builtin"], json!(["iam:read", "platforms:read"]));
     assert_eq!(
         member["permissions"],
         json!(["analytics:write-export", "billing:read"])
     );
     assert_eq!(
         permissions(&dana),
-        ["analytics:write-export", "billing:read", "iam:read"]
+        [
+            "analytics:write-export",
+            "billing:read",
+            "iam:read",
+            "platforms:read"
+        ]
     );
 
     // A grant adds, a denial removes, an expired grant is gone.
@@ -72,7 +77,12 @@ fn role_mappings_and_grants_make_the_effective_permissions() {
     assert_eq!(d.status, 201, "{}", d.body);
     assert_eq!(
         permissions(&dana),
-        ["analytics:write-export", "iam:read", "reports:view"]
+        [
+            "analytics:write-export",
+            "iam:read",
+            "platforms:read",
+            "reports:view"
+        ]
     );
     let mine = dana.get(&format!("/nno/grants?orgId={org}&userId={}", dana.id));
     assert_eq!(mine.status, 200, "{}", mine.body);
@@ -94,7 +104,7 @@ fn role_mappings_and_grants_make_the_effective_permissions() {
 
     let del = owner.delete(&format!("/nno/roles/{org}/member"));
     assert_eq!(del.status, 200, "{}", del.body);
-    assert_eq!(permissions(&dana), ["iam:read"]);
+    assert_eq!(permissions(&dana), ["iam:read", "platforms:read"]);
 }
 
 #[test]

@@ -14,6 +14,7 @@
 
 mod gateway;
 mod iam;
+mod registry;
 mod schemas;
 
 use nno_core::api::{self, Operation};
@@ -45,6 +46,9 @@ pub enum Auth {
     GatewayOnly,
     /// The service key only.
     ServiceKey,
+    /// A session, an API key or the service key, each checked by the service (for
+    /// registry, against the platform's owning tenant).
+    Any,
 }
 
 impl Auth {
@@ -59,6 +63,7 @@ impl Auth {
             Auth::SessionOrKey => [session.to_vec(), vec![s("apiKey")]].concat(),
             Auth::GatewayOnly => [session.to_vec(), vec![s("apiKey"), s("serviceKey")]].concat(),
             Auth::ServiceKey => vec![s("serviceKey")],
+            Auth::Any => [session.to_vec(), vec![s("apiKey"), s("serviceKey")]].concat(),
         };
         Value::Array(list)
     }
@@ -222,6 +227,7 @@ fn describe(op: &Operation, explicit: &mut Vec<(&'static str, Describe)>) -> Opt
 pub fn descriptions() -> Vec<(&'static str, Describe)> {
     let mut v = gateway::descriptions();
     v.extend(iam::descriptions());
+    v.extend(registry::descriptions());
     v
 }
 
@@ -272,7 +278,7 @@ pub fn document() -> Result<Value, String> {
             { "url": "https://api.stg.nno.app", "description": "staging" },
             { "url": "http://127.0.0.1:8787", "description": "local (`cargo xtask dev`)" },
         ],
-        "tags": gateway::TAGS.iter().chain(iam::TAGS).map(|(name, d)| json!({ "name": name, "description": d })).collect::<Vec<_>>(),
+        "tags": gateway::TAGS.iter().chain(iam::TAGS).chain(registry::TAGS).map(|(name, d)| json!({ "name": name, "description": d })).collect::<Vec<_>>(),
         "paths": paths,
         "components": schemas::components(),
     }))
