@@ -36,9 +36,9 @@ fn a_wrong_service_key_is_refused() {
 fn the_service_key_reaches_every_service() {
     for (path, service) in [
         ("/api/v1/iam/nno/nothing-here", "iam"),
-        (PRIVATE, "registry"),
+        ("/api/v1/platforms/abcdefghij/nothing-here", "registry"),
         ("/api/v1/billing/api/billing/subscription", "billing"),
-        ("/api/v1/provisioning/jobs", "provisioning"),
+        ("/api/v1/provisioning/nothing-here", "provisioning"),
         ("/api/v1/stacks/x", "stack-registry"),
         ("/api/v1/cli/x", "cli"),
     ] {

@@ -79,9 +79,9 @@ fn each_prefix_reaches_the_right_service_with_the_rewritten_path() {
         ),
         ("/api/v1/iam/nno/nothing", Service::Iam, "/api/nno/nothing"),
         (
-            "/api/v1/platforms/abcdefghij",
+            "/api/v1/platforms/abcdefghij/nothing-here",
             Service::Registry,
-            "/api/v1/platforms/abcdefghij",
+            "/api/v1/platforms/abcdefghij/nothing-here",
         ),
         (
             "/api/v1/billing/api/billing/subscription",
@@ -90,9 +90,9 @@ fn each_prefix_reaches_the_right_service_with_the_rewritten_path() {
         ),
         ("/api/v1/billing", Service::Billing, "/"),
         (
-            "/api/v1/provisioning/jobs",
+            "/api/v1/provisioning/nothing-here",
             Service::Provisioning,
-            "/api/v1/provision/jobs",
+            "/api/v1/provision/nothing-here",
         ),
         (
             "/api/v1/stacks/saas-starter",
@@ -105,9 +105,9 @@ fn each_prefix_reaches_the_right_service_with_the_rewritten_path() {
             "/api/v1/platforms/k3m9p2xw7q/repo",
         ),
         (
-            "/api/v1/onboarding/sessions",
+            "/api/v1/onboarding/nothing-here",
             Service::Registry,
-            "/api/v1/onboarding/sessions",
+            "/api/v1/onboarding/nothing-here",
         ),
     ];
     for (path, service, upstream_path) in cases {
@@ -115,7 +115,7 @@ fn each_prefix_reaches_the_right_service_with_the_rewritten_path() {
             &format!("{}{path}?page=2&q=a%20b", gateway()),
             &[service_auth()],
         );
-        // No service has routes here yet: its 404 envelope shows what it received.
+        // No service has a route here: its 404 envelope shows what it received.
         assert_eq!(r.status, 404, "{path}: {}", r.body);
         let v = r.envelope("NOT_FOUND");
         let d = &v["error"]["details"];
