@@ -15,6 +15,7 @@
 //! far steadier than throughput.
 
 use crate::bench_auth::{self, AuthReport};
+use crate::bench_platforms;
 use crate::build::{self, wasm_path, HONO, PASSTHROUGH, SERVICES};
 use crate::load::{self, percentile};
 use crate::platform::{self, Options};
@@ -47,6 +48,8 @@ struct BenchOptions {
     auth_only: bool,
     /// `--gateway-only`: of the authentication part only the credential checks.
     gateway_only: bool,
+    /// `--platforms-only`: only the platform figures (registry, onboarding).
+    platforms_only: bool,
     latency_requests: usize,
     requests: usize,
     concurrency: usize,
@@ -94,6 +97,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     let service_key = platform::dev_var(&gateway_vars, "AUTH_API_KEY")
         .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
+    if opts.platforms_only {
+        let report = bench_platforms::run(&root, &tools, &work, &service_key, opts.log_level)?;
+        report.print(crate::bench_platforms::MINIMUM_CALLS);
+        return Ok(());
+    }
     let auth = bench_auth::run(
         &root,
         &tools,
@@ -112,11 +120,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some(gateway_rounds(&root, &tools, &work, &opts)?)
     };
 
+    // The platform figures need the whole platform and the sandbox; the gateway-only
+    // run (for the gateway's cost) leaves them out.
+    let platforms = if opts.gateway_only || opts.auth_only {
+        None
+    } else {
+        Some(bench_platforms::run(
+            &root,
+            &tools,
+            &work,
+            &service_key,
+            opts.log_level,
+        )?)
+    };
+
     headline(&opts, &auth, gateway.as_ref());
     let over = print_sizes(&sizes);
     auth.print();
     if let Some(g) = &gateway {
         print_gateway(&opts, g);
+    }
+    if let Some(p) = &platforms {
+        p.print(crate::bench_platforms::MINIMUM_CALLS);
     }
     println!(
         "\n  Worker sizes: {}",
@@ -486,6 +511,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         auth_requests: 300,
         auth_only: false,
         gateway_only: false,
+        platforms_only: false,
         latency_requests: 500,
         requests: 2000,
         concurrency: 8,
@@ -511,9 +537,10 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--auth-requests" => o.auth_requests = num()?,
             "--auth-only" => o.auth_only = true,
             "--gateway-only" => o.gateway_only = true,
+            "--platforms-only" => o.platforms_only = true,
             other => {
                 return Err(format!(
-                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only, --platforms-only)"
                 ))
             }
         }

@@ -118,7 +118,7 @@ impl AuthReport {
     }
 }
 
-fn json_req(
+pub(crate) fn json_req(
     port: u16,
     method: &str,
     path: &str,
@@ -164,7 +164,7 @@ fn sign_in_target(
 }
 
 /// An account with `PASSWORD`, from its own client address; its session token.
-fn sign_up(port: u16, email: &str, ip: &str) -> Result<String, String> {
+pub(crate) fn sign_up(port: u16, email: &str, ip: &str) -> Result<String, String> {
     let (s, v) = json_req(
         port,
         "POST",
@@ -205,7 +205,7 @@ pub struct Figures {
     pub cpu_ms: f64,
 }
 
-fn measure(p: &Platform, target: &Target, n: usize) -> Result<Figures, String> {
+pub(crate) fn measure(p: &Platform, target: &Target, n: usize) -> Result<Figures, String> {
     let before = cpu::snapshot(p.pgid());
     let r = load::run_target(p.port, target, n, 1)?;
     let cpu_ms = cpu::used_ms(&before, &cpu::snapshot(p.pgid())) / n as f64;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_auth;
+mod bench_platforms;
 mod build;
 mod config_check;
 mod cpu;

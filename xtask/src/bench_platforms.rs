@@ -1,0 +1,202 @@
+//! The platform figures of `cargo xtask bench`: registry's `GET /api/v1/platforms`
+//! with 1,000 platforms on record, and onboardings from request to `active` against the
+//! sandbox's Cloudflare API (SSL after 0 polls), with the Cloudflare calls each made.
+
+use crate::bench_auth::{json_req, measure, sign_up, Figures};
+use crate::load::{self, Target};
+use crate::platform::{self, Options};
+use crate::toolchain::Toolchain;
+use crate::util::{self, step};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub const SEEDED: usize = 1_000;
+/// The fewest Cloudflare calls a bootstrap can make (one per thing it creates or sets:
+/// see the README's provisioning section).
+pub const MINIMUM_CALLS: u64 = 0;
+
+pub struct PlatformReport {
+    pub list: Figures,
+    /// Wall time from the onboarding request to `active`, ms, per onboarding.
+    pub onboard_ms: Vec<f64>,
+    /// Cloudflare API calls per onboarding (the sandbox's count).
+    pub cf_calls: Vec<u64>,
+}
+
+/// 1,000 platforms straight into registry's local D1, before the platform starts.
+fn seed(root: &Path, tools: &Toolchain, state: &Path) -> Result<(), String> {
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {SEEDED}) \
+         INSERT INTO platforms (id, name, slug, status, tier, owner_tenant_id, created_at, updated_at) \
+         SELECT printf('bench%05d', i), 'Bench ' || i, 'bench-' || i, 'active', 'starter', 'bench-tenant', \
+         1700000000000 + i, 1700000000000 + i FROM n;"
+    );
+    let persist = state.display().to_string();
+    let config = crate::build::config_arg(root, "registry");
+    let args = [
+        "d1",
+        "execute",
+        "DB",
+        "--local",
+        "--persist-to",
+        &persist,
+        "-c",
+        &config,
+        "--command",
+        &sql,
+    ];
+    util::output(tools.wrangler_cmd(root, &args).env("CI", "true")).map(|_| ())
+}
+
+fn sandbox_calls() -> Result<u64, String> {
+    let (status, body) =
+        util::http_get(8790, "/_sandbox/cloudflare/stats", Duration::from_secs(5))?;
+    if status != 200 {
+        return Err(format!("sandbox stats: {status} {body}"));
+    }
+    let v: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    v["totalCalls"]
+        .as_u64()
+        .ok_or_else(|| format!("sandbox stats without totalCalls: {body}"))
+}
+
+fn get(port: u16, path: &str, auth: &str) -> Result<(u16, Value), String> {
+    let raw = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {auth}\r\ncf-connecting-ip: 10.251.0.1\r\n\r\n");
+    let (status, body) = load::once(port, raw.as_bytes())?;
+    Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
+}
+
+fn onboard_once(port: u16, n: usize) -> Result<(f64, u64), String> {
+    let ip = format!("10.252.0.{}", n + 1);
+    let token = sign_up(
+        port,
+        &format!("bench-onboard-{}-{n}@example.com", std::process::id()),
+        &ip,
+    )?;
+    let auth = format!("Bearer {token}");
+    let org = json!({"name": "Bench", "slug": format!("bench-org-{}-{n}", std::process::id())});
+    let (s, v) = json_req(
+        port,
+        "POST",
+        "/api/v1/iam/auth/organization/create",
+        Some(&auth),
+        &org,
+        &ip,
+    )?;
+    if s != 200 {
+        return Err(format!("bench org: {s} {v}"));
+    }
+    let before = sandbox_calls()?;
+    let started = Instant::now();
+    let body =
+        json!({"platformName": "Bench", "slug": format!("bench-onb-{}-{n}", std::process::id())});
+    let (s, v) = json_req(
+        port,
+        "POST",
+        "/api/v1/onboarding/sessions",
+        Some(&auth),
+        &body,
+        &ip,
+    )?;
+    if s != 201 {
+        return Err(format!("bench onboarding: {s} {v}"));
+    }
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    loop {
+        let (_, v) = get(port, &format!("/api/v1/onboarding/sessions/{id}"), &auth)?;
+        if v["platformStatus"] == "active" {
+            break;
+        }
+        if v["status"] == "failed" || started.elapsed() > Duration::from_secs(120) {
+            return Err(format!("bench onboarding did not converge: {v}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    // SSL polling may still be going on after `active`; let it settle before counting.
+    std::thread::sleep(Duration::from_secs(3));
+    Ok((ms, sandbox_calls()? - before))
+}
+
+pub fn run(
+    root: &Path,
+    tools: &Toolchain,
+    work: &Path,
+    service_key: &str,
+    log_level: Option<&'static str>,
+) -> Result<PlatformReport, String> {
+    let state = work.join("platforms-state");
+    platform::migrate(root, tools, &state)?;
+    step(&format!(
+        "seeding {SEEDED} platforms into registry's local D1"
+    ));
+    seed(root, tools, &state)?;
+    let _sandbox = crate::sandbox::start(root, Some(&work.join("platforms-sandbox.log")))?;
+    // Certificates at once: the figure is NNO's own time, not a CA's.
+    let config = json!({"sslPollsToActive": 0}).to_string();
+    let raw = format!(
+        "POST /_sandbox/cloudflare/config HTTP/1.1\r\nHost: 127.0.0.1:8790\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{config}",
+        config.len()
+    );
+    load::once(8790, raw.as_bytes())?;
+    step("starting a full local platform for the platform figures");
+    let mut opts =
+        Options::all_services(util::free_port()?, state, Some(work.join("platforms.log")));
+    opts.log_level = log_level;
+    let p = platform::start(root, tools, &opts)?;
+    util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
+    let port = p.port;
+
+    let headers = vec![("Authorization".to_string(), format!("Bearer {service_key}"))];
+    let list = Target::custom(
+        port,
+        "GET",
+        "/api/v1/platforms?limit=20",
+        headers,
+        Vec::new(),
+        200,
+        |_| Vec::new(),
+    );
+    load::run_target(port, &list, 20, 1)?;
+    step(
+        "registry GET /api/v1/platforms?limit=20 with 1,000 platforms: 300 requests, 1 connection",
+    );
+    let list = measure(&p, &list, 300)?;
+
+    step("onboarding to active against the sandbox's Cloudflare API: 3 platforms, one at a time");
+    let (mut onboard_ms, mut cf_calls) = (Vec::new(), Vec::new());
+    for n in 0..3 {
+        let (ms, calls) = onboard_once(port, n)?;
+        onboard_ms.push(ms);
+        cf_calls.push(calls);
+    }
+    drop(p);
+    Ok(PlatformReport {
+        list,
+        onboard_ms,
+        cf_calls,
+    })
+}
+
+impl PlatformReport {
+    pub fn print(&self, minimum_calls: u64) {
+        println!("\n  Platforms (registry, onboarding, provisioning against the sandbox)");
+        println!(
+            "    GET /api/v1/platforms, {SEEDED} on record   p50 {:.2} ms  p99 {:.2} ms  CPU {:.2} ms/request",
+            self.list.p50 / 1000.0,
+            self.list.p99 / 1000.0,
+            self.list.cpu_ms
+        );
+        let ms: Vec<String> = self.onboard_ms.iter().map(|m| format!("{m:.0}")).collect();
+        println!(
+            "    onboarding request to active       {} ms",
+            ms.join(" / ")
+        );
+        let calls: Vec<String> = self.cf_calls.iter().map(u64::to_string).collect();
+        println!(
+            "    Cloudflare API calls per bootstrap  {} (the steps need at least {minimum_calls})",
+            calls.join(" / ")
+        );
+    }
+}
