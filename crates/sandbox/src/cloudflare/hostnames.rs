@@ -150,7 +150,7 @@ pub fn create(cf: &mut Cloudflare, req: &Req) -> CfReply {
     }
     let str_field = |k: &str| body.get(k).and_then(Value::as_str).map(String::from);
     let h = CustomHostname {
-        id: uuid(),
+        id: hex_id(),
         hostname,
         created_at: now_rfc3339(),
         ssl,
@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn becomes_active_on_the_configured_poll() {
         let mut h = CustomHostname {
-            id: uuid(),
+            id: hex_id(),
             hostname: "a.b.c".into(),
             created_at: now_rfc3339(),
             ssl: Map::new(),

@@ -66,7 +66,7 @@ pub fn create(cf: &mut Cloudflare, req: &Req) -> CfReply {
     let bucket = Bucket {
         name: name.to_string(),
         creation_date: now_rfc3339(),
-        location: hint.unwrap_or("enam").to_ascii_uppercase(),
+        location: hint.unwrap_or("enam").to_ascii_lowercase(),
         storage_class: class.to_string(),
         jurisdiction: req
             .header("cf-r2-jurisdiction")

@@ -291,7 +291,6 @@ fn script_result(s: &Script) -> Value {
         "has_modules": s.modules_format,
         "compatibility_date": s.compatibility_date,
         "compatibility_flags": s.compatibility_flags,
-        "placement_mode": Value::Null,
         "logpush": false,
     })
 }
