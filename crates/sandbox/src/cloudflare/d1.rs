@@ -79,7 +79,7 @@ impl Database {
 }
 
 pub fn create(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -137,7 +137,7 @@ pub fn list(cf: &mut Cloudflare, req: &Req) -> CfReply {
         .filter(|d| name.is_none_or(|n| &d.name == n))
         .map(Database::summary)
         .collect();
-    let (page, info) = paginate(&all, &req.query, 1000, 10_000);
+    let (page, info) = paginate(&all, req.query, 1000, 10_000);
     ok_page(page, info)
 }
 
@@ -166,7 +166,7 @@ pub fn delete(cf: &mut Cloudflare, req: &Req) -> CfReply {
 
 /// `POST …/query` (rows as objects) and `…/raw` (columns + rows).
 pub fn query(cf: &mut Cloudflare, req: &Req, raw: bool) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };

@@ -37,7 +37,7 @@ fn in_zone(host: &str, zone: &str) -> bool {
 }
 
 pub fn attach(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -132,7 +132,7 @@ fn route_json(r: &Route) -> Value {
 }
 
 pub fn create_route(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };

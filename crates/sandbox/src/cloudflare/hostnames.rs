@@ -130,7 +130,7 @@ fn check_ssl(ssl: &Value) -> Result<Map<String, Value>, CfReply> {
 }
 
 pub fn create(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -180,7 +180,7 @@ pub fn list(cf: &mut Cloudflare, req: &Req) -> CfReply {
         })
         .map(|(i, _)| i)
         .collect();
-    let (page, info) = paginate(&matching, &req.query, 20, 50);
+    let (page, info) = paginate(&matching, req.query, 20, 50);
     let mut items = Vec::with_capacity(page.len());
     for i in page {
         if let Some(h) = cf.hostnames.get_mut(i) {
@@ -207,7 +207,7 @@ pub fn get(cf: &mut Cloudflare, req: &Req) -> CfReply {
 }
 
 pub fn edit(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };

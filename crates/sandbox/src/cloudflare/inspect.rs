@@ -10,7 +10,8 @@
 //!   r2: [{name, location, storage_class, jurisdiction, creation_date}]}`
 //! - `GET stats`: `{total, byRoute: {"METHOD /template": n}, byStatus: {"200": n},
 //!   maxInWindow, limitExceeded, rateLimited, served429, chaosInjected, faultsInjected,
-//!   rateLimit, rateWindowMs, blockMs}`
+//!   unmatched: ["METHOD /path" (last 50 without a route)], rateLimit, rateWindowMs,
+//!   blockMs}`
 //! - `GET config` / `POST config {sslPollsToActive?, rateLimit?, rateWindowMs?, blockMs?}`:
 //!   answers the whole config; a rate change also clears the windows and blocks.
 //! - `POST reset`: wipes state, stats, rate windows, blocks and chaos (not the config).
@@ -119,6 +120,7 @@ fn stats(cf: &Cloudflare) -> Value {
         "served429": s.served_429,
         "chaosInjected": s.chaos_injected,
         "faultsInjected": s.faults_injected,
+        "unmatched": s.unmatched,
         "rateLimit": cf.limiter.limit,
         "rateWindowMs": cf.limiter.window.as_millis() as u64,
         "blockMs": cf.limiter.block.as_millis() as u64,

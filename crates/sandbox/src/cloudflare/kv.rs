@@ -15,7 +15,7 @@ fn ns_json(n: &Namespace) -> Value {
 }
 
 pub fn create(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -56,7 +56,7 @@ pub fn list(cf: &mut Cloudflare, req: &Req) -> CfReply {
     if req.query.get("direction").map(String::as_str) == Some("desc") {
         all.reverse();
     }
-    let (page, info) = paginate(&all, &req.query, 20, 1000);
+    let (page, info) = paginate(&all, req.query, 20, 1000);
     ok_page(page.iter().map(ns_json).collect(), info)
 }
 

@@ -64,6 +64,9 @@ pub struct Stats {
     pub served_429: u64,
     pub chaos_injected: u64,
     pub faults_injected: u64,
+    /// The last paths (up to 50) that matched no route: what a client needs that the
+    /// stand-in lacks.
+    pub unmatched: Vec<String>,
 }
 
 pub struct Cloudflare {
@@ -509,5 +512,29 @@ pub fn injected(status: u16) -> CfReply {
             10001,
             format!("Internal server error (sandbox: injected {s})"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_templates_with_decoded_parameters() {
+        let (t, p) =
+            match_template("/accounts/abc/workers/scripts/s1/secrets/MY%20KEY").expect("matches");
+        assert_eq!(
+            t,
+            "/accounts/{account_id}/workers/scripts/{script_name}/secrets/{secret_name}"
+        );
+        assert_eq!(p, vec!["abc", "s1", "MY KEY"]);
+        assert_eq!(
+            match_template("/zones/z/custom_hostnames/").map(|m| m.0),
+            Some("/zones/{zone_id}/custom_hostnames")
+        );
+        assert!(match_template("/accounts/abc/d1").is_none());
+        assert!(match_template("/accounts//d1/database").is_none());
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
     }
 }

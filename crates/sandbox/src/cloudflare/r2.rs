@@ -37,7 +37,7 @@ fn bucket_json(b: &Bucket) -> Value {
 const HINTS: &[&str] = &["apac", "eeur", "enam", "weur", "wnam", "oc"];
 
 pub fn create(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };

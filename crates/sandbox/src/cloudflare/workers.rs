@@ -74,7 +74,7 @@ pub fn upload(cf: &mut Cloudflare, req: &Req) -> CfReply {
         }
         return upload_error("Expected a multipart/form-data upload with a metadata part");
     };
-    let parts = match multipart::parse(&req.body, &boundary) {
+    let parts = match multipart::parse(req.body, &boundary) {
         Ok(p) => p,
         Err(e) => return upload_error(format!("could not parse the multipart body: {e}")),
     };
@@ -268,10 +268,8 @@ fn check_binding(cf: &Cloudflare, b: &Value, script: &str) -> Result<(), CfReply
                 ));
             }
         }
-        "plain_text" | "secret_text" => {
-            if !b["text"].is_string() {
-                return Err(missing("text"));
-            }
+        "plain_text" | "secret_text" if !b["text"].is_string() => {
+            return Err(missing("text"));
         }
         _ => {}
     }
@@ -357,7 +355,7 @@ pub fn delete(cf: &mut Cloudflare, req: &Req) -> CfReply {
 }
 
 pub fn put_secret(cf: &mut Cloudflare, req: &Req) -> CfReply {
-    let body = match json_object(&req.body) {
+    let body = match json_object(req.body) {
         Ok(b) => b,
         Err(e) => return e,
     };
