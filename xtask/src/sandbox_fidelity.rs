@@ -28,17 +28,21 @@ pub fn run(root: &Path) -> Result<(), String> {
             return Err(format!("port {port} (sandbox fidelity test) is in use"));
         }
     }
-    step("Cloudflare fidelity: npm cloudflare@7.3.0 against the sandbox");
-    util::run(
-        Cmd::new("node")
-            .args(["--test", "test/"])
-            .env(
-                "SANDBOX_BIN",
-                root.join("target/debug/sandbox").display().to_string(),
-            )
-            .env("SANDBOX_FIDELITY_PORT", PORT.to_string())
-            .dir(&dir),
-    )
+    step("Cloudflare fidelity: npm cloudflare@7.3.0 (and wrangler when installed) against the sandbox");
+    let mut cmd = Cmd::new("node")
+        .args(["--test", "test/"])
+        .env(
+            "SANDBOX_BIN",
+            root.join("target/debug/sandbox").display().to_string(),
+        )
+        .env("SANDBOX_FIDELITY_PORT", PORT.to_string());
+    // wrangler's test runs when the pinned toolchain is installed (`cargo xtask setup`)
+    // and is skipped otherwise; its sandbox takes PORT + 1.
+    let wrangler = root.join("wrangler/node_modules/.bin/wrangler");
+    if wrangler.exists() {
+        cmd = cmd.env("WRANGLER_BIN", wrangler.display().to_string());
+    }
+    util::run(cmd.dir(&dir))
 }
 
 pub fn command(args: &[String]) -> Result<(), String> {

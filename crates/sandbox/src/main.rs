@@ -64,7 +64,8 @@ fn main() {
     let cloudflare = Arc::new(Mutex::new(cloudflare::Cloudflare::from_env()));
     eprintln!("sandbox listening on http://127.0.0.1:{port}");
     let server = Arc::new(server);
-    let workers: Vec<_> = (0..4)
+    // Chaos timeouts and fault delays hold a thread each while they wait.
+    let workers: Vec<_> = (0..8)
         .map(|_| {
             let server = Arc::clone(&server);
             let sandbox = Arc::clone(&sandbox);
