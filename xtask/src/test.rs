@@ -2,7 +2,8 @@
 //!
 //! 1. `cargo fmt --check` and clippy with warnings denied, then the native unit tests
 //!    of the whole workspace (end-to-end crate excluded);
-//! 2. `wrangler deploy --dry-run` of every service in both environments;
+//! 2. `wrangler deploy --dry-run` of every service in both environments, and the
+//!    sandbox's Cloudflare fidelity test (`sandbox_fidelity.rs`);
 //! 3. the end-to-end suite against the real Workers on workerd: a full local platform
 //!    (fresh D1/KV/Queue state, migrations applied), a gateway started alone, whose
 //!    upstreams are unreachable, and registry started alone, reached around the
@@ -56,6 +57,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     build::build_all(&root, &tools, false)?;
     platform::ensure_dev_vars(&root)?;
     dry_runs(&root, &tools)?;
+    // The sandbox held to Cloudflare's wire formats by Cloudflare's own clients (the
+    // npm package and the pinned wrangler), and to the OpenAPI subset.
+    crate::sandbox_fidelity::run(&root)?;
 
     let work = root.join("target/e2e");
     if work.exists() {
