@@ -179,7 +179,7 @@ pub async fn check(
     };
     let mut unexpected = Vec::new();
     let prefix = format!("{platform_id}-");
-    for db in cf.d1_search(platform_id).await? {
+    for db in cf.d1_list().await? {
         if db.name.starts_with(&prefix) && !known(RecordKind::D1, &db.name) {
             unexpected.push(item(RecordKind::D1, &db.name, Some(&db.uuid), None));
         }

@@ -105,13 +105,20 @@ pub async fn run(c: &StepCtx<'_>, kind: &StepKind) -> CfResult<Done> {
                 .iter()
                 .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_string))
                 .collect();
-            let mut now_applied = Vec::new();
-            for (name, sql) in migrations::pending(&applied) {
-                let stmt = migrations::statement(name, sql)
+            // Every pending migration in one query: D1 runs a query's statements all
+            // or nothing, so a failed call leaves nothing half-applied.
+            let pending = migrations::pending(&applied);
+            let mut sql = String::new();
+            for (name, body) in &pending {
+                let stmt = migrations::statement(name, body)
                     .ok_or_else(|| CfError::Config(format!("migration name {name}")))?;
-                c.cf.d1_query(&id, &stmt).await?;
-                now_applied.push(name);
+                sql.push_str(&stmt);
+                sql.push('\n');
             }
+            if !sql.is_empty() {
+                c.cf.d1_query(&id, &sql).await?;
+            }
+            let now_applied: Vec<&str> = pending.iter().map(|(n, _)| *n).collect();
             let mut d = Done::plain(
                 json!({ "applied": now_applied, "total": migrations::IAM_MIGRATIONS.len() }),
             );

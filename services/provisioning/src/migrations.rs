@@ -1,7 +1,8 @@
 //! The iam migrations every platform's auth database gets, embedded at build time
 //! (`build.rs` lists `migrations/iam`), applied through the D1 query API the way
 //! wrangler does it: a `d1_migrations` table in that database names what is applied,
-//! and each migration runs in one query together with its row there.
+//! and the pending migrations run in one query together with their rows there (a
+//! query's statements apply all or nothing).
 
 include!(concat!(env!("OUT_DIR"), "/iam_migrations.rs"));
 

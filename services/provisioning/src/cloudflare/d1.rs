@@ -34,12 +34,9 @@ impl Cloudflare {
         Ok(self::list(list)?.into_iter().find(|d| d.name == name))
     }
 
-    /// Databases whose names contain `fragment` (first 100).
-    pub async fn d1_search(&self, fragment: &str) -> CfResult<Vec<D1Database>> {
-        let path = self.account(&format!(
-            "d1/database?name={}&per_page=100",
-            nno_core::urls::encode(fragment)
-        ));
+    /// The account's databases (first 100; `?name=` matches whole names only).
+    pub async fn d1_list(&self) -> CfResult<Vec<D1Database>> {
+        let path = self.account("d1/database?per_page=100");
         list(self.call(Method::Get, &path, Body::None).await?)
     }
 
