@@ -11,6 +11,7 @@ mod load;
 mod openapi;
 mod platform;
 mod sandbox;
+mod sandbox_fidelity;
 mod schemathesis;
 mod test;
 mod toolchain;
@@ -27,6 +28,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                         CPU per request of the gateway against the floor and a Hono
                         gateway (the headline), latency, throughput, sign-in and
                         credential-check costs, Worker sizes
+  sandbox-fidelity      the sandbox's Cloudflare stand-in against Cloudflare's npm
+                        client and OpenAPI subset (crates/sandbox/fidelity)
   setup                 install the pinned toolchain only
   schemathesis [--port N]
                         the API fuzzer's four runs against a running `cargo xtask dev`
@@ -46,6 +49,7 @@ fn main() {
         Some("schemathesis") => schemathesis::command(&args[1..]),
         Some("openapi") => openapi::regenerate(&args[1..]),
         Some("api-docs") => openapi::serve_docs(&args[1..]),
+        Some("sandbox-fidelity") => sandbox_fidelity::command(&args[1..]),
         Some("setup") => toolchain::ensure(&util::repo_root()).map(|_| ()),
         Some("build") => build_cmd(&args[1..]),
         Some("build-worker") => build_worker_cmd(&args[1..]),

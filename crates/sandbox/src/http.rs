@@ -1,5 +1,6 @@
 //! Request plumbing: reading bodies (JSON or form), answering JSON, dispatch.
 
+use crate::cloudflare::Cloudflare;
 use crate::state::{Fault, Sandbox};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -13,6 +14,9 @@ pub struct Incoming {
     pub path: String,
     pub query: HashMap<String, String>,
     pub headers: HashMap<String, String>,
+    /// The body as sent (Cloudflare uploads are binary multipart).
+    pub bytes: Vec<u8>,
+    /// `bytes` as text (invalid UTF-8 replaced), for the JSON and form handlers.
     pub body: String,
 }
 
@@ -49,13 +53,30 @@ pub enum Reply {
     Json(u16, Value),
     Redirect(String),
     Html(u16, String),
+    Full {
+        status: u16,
+        content_type: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
 }
 
-pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
+/// Body caps: Worker uploads carry multi-megabyte wasm modules.
+const BODY_CAP: u64 = 1 << 20;
+const CLOUDFLARE_BODY_CAP: u64 = 32 << 20;
+
+pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>, cloudflare: &Mutex<Cloudflare>) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let mut body = String::new();
-    let _ = request.as_reader().take(1 << 20).read_to_string(&mut body);
+    let is_cloudflare = path.starts_with(crate::cloudflare::BASE);
+    let cap = if is_cloudflare {
+        CLOUDFLARE_BODY_CAP
+    } else {
+        BODY_CAP
+    };
+    let mut bytes = Vec::new();
+    let _ = request.as_reader().take(cap).read_to_end(&mut bytes);
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let incoming = Incoming {
         method: request.method().clone(),
         path: path.to_string(),
@@ -70,24 +91,19 @@ pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
                 )
             })
             .collect(),
+        bytes,
         body,
     };
     let fault = lock(sandbox).take_fault(&incoming.path);
-    let reply = match fault {
-        Some((status, delay, body)) => {
-            std::thread::sleep(delay);
-            if let Some(body) = body {
-                Reply::Html(if status == 0 { 200 } else { status }, body)
-            } else if status == 0 {
-                route(&incoming, sandbox)
-            } else {
-                Reply::Json(
-                    status,
-                    json!({ "message": "injected fault", "statusCode": status }),
-                )
-            }
-        }
-        None => route(&incoming, sandbox),
+    let reply = if is_cloudflare {
+        crate::cloudflare::handle(&incoming, cloudflare, fault)
+    } else if incoming
+        .path
+        .starts_with(crate::cloudflare::inspect::PREFIX)
+    {
+        crate::cloudflare::inspect_route(&incoming, cloudflare)
+    } else {
+        plain(&incoming, sandbox, fault)
     };
     let response = match reply {
         Reply::Json(status, v) => Response::from_string(v.to_string())
@@ -99,8 +115,47 @@ pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>) {
         Reply::Html(status, body) => Response::from_string(body)
             .with_status_code(status)
             .with_header(header("content-type", "text/html")),
+        Reply::Full {
+            status,
+            content_type,
+            headers,
+            body,
+        } => {
+            let mut r = Response::from_data(body)
+                .with_status_code(status)
+                .with_header(header("content-type", &content_type));
+            for (k, v) in headers {
+                r.add_header(header(&k, &v));
+            }
+            let _ = request.respond(r);
+            return;
+        }
     };
     let _ = request.respond(response);
+}
+
+/// The non-Cloudflare systems: faults answer in a generic JSON shape.
+fn plain(
+    incoming: &Incoming,
+    sandbox: &Mutex<Sandbox>,
+    fault: Option<(u16, Duration, Option<String>)>,
+) -> Reply {
+    match fault {
+        Some((status, delay, body)) => {
+            std::thread::sleep(delay);
+            if let Some(body) = body {
+                Reply::Html(if status == 0 { 200 } else { status }, body)
+            } else if status == 0 {
+                route(incoming, sandbox)
+            } else {
+                Reply::Json(
+                    status,
+                    json!({ "message": "injected fault", "statusCode": status }),
+                )
+            }
+        }
+        None => route(incoming, sandbox),
+    }
 }
 
 fn header(name: &str, value: &str) -> Header {

@@ -6,13 +6,29 @@
 //!   API `/github/api/user` and `/github/api/user/emails`.
 //! - Google OAuth: `/google/o/oauth2/v2/auth`, `/google/token` (id token carries the
 //!   profile).
+//! - Cloudflare API v4 (the subset provisioning uses: tokens verify, D1 with real SQL,
+//!   Workers scripts + secrets + custom domains + routes, custom hostnames with SSL
+//!   validation by polls, KV namespaces, R2 buckets), base URL
+//!   `/cloudflare/client/v4`, bearer token `SANDBOX_CLOUDFLARE_API_TOKEN` (default
+//!   `cf_sandbox_token`), account `SANDBOX_CLOUDFLARE_ACCOUNT_ID` (default
+//!   `0123456789abcdef0123456789abcdef`), zone `SANDBOX_CLOUDFLARE_ZONE_ID` (default
+//!   `fedcba9876543210fedcba9876543210`) named `SANDBOX_CLOUDFLARE_ZONE_NAME` (default
+//!   `nno.example`); rate limit `SANDBOX_CLOUDFLARE_RATE_LIMIT` (1200) per
+//!   `SANDBOX_CLOUDFLARE_RATE_WINDOW_MS` (300000), block `SANDBOX_CLOUDFLARE_RATE_BLOCK_MS`
+//!   (= window); `SANDBOX_CLOUDFLARE_SSL_POLLS_TO_ACTIVE` (2). See `cloudflare/mod.rs`.
 //! - Inspection for tests: `GET /_sandbox/emails[?to=addr]` lists captured e-mails,
 //!   `POST /_sandbox/faults {"pathPrefix","status","times","delayMs","body"}` makes the next
-//!   matching requests fail or wait, `GET /health`.
+//!   matching requests fail or wait (on Cloudflare paths in Cloudflare's envelope),
+//!   `GET /health`.
+//! - Cloudflare test controls: `GET /_sandbox/cloudflare/state`, `GET …/stats`,
+//!   `GET|POST …/config {sslPollsToActive, rateLimit, rateWindowMs, blockMs}`,
+//!   `POST …/reset`, `POST|GET|DELETE …/chaos {rate, kinds, timeoutMs, seed}`
+//!   (shapes in `cloudflare/inspect.rs`).
 //!
 //! The authorization endpoints approve at once (there is no person to ask): the user is
 //! the one named by `login` (GitHub) or `login_hint` (Google), else a default.
 
+mod cloudflare;
 mod http;
 mod mail;
 mod oauth;
@@ -44,15 +60,19 @@ fn main() {
         Err(e) => fail(&format!("cannot listen on 127.0.0.1:{port}: {e}")),
     };
     let sandbox = Arc::new(Mutex::new(Sandbox::from_env()));
+    // Separate from the rest so D1 queries and uploads do not hold up OAuth and mail.
+    let cloudflare = Arc::new(Mutex::new(cloudflare::Cloudflare::from_env()));
     eprintln!("sandbox listening on http://127.0.0.1:{port}");
     let server = Arc::new(server);
-    let workers: Vec<_> = (0..4)
+    // Chaos timeouts and fault delays hold a thread each while they wait.
+    let workers: Vec<_> = (0..8)
         .map(|_| {
             let server = Arc::clone(&server);
             let sandbox = Arc::clone(&sandbox);
+            let cloudflare = Arc::clone(&cloudflare);
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    http::handle(request, &sandbox);
+                    http::handle(request, &sandbox, &cloudflare);
                 }
             })
         })

@@ -95,3 +95,12 @@ pub fn random_hex() -> String {
     }
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
