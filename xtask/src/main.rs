@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: NNO's task runner. Every command installs what it needs
 //! (pinned versions, see toolchain.rs) before it runs.
 
+mod auth_bundle;
 mod bench;
 mod bench_auth;
 mod build;

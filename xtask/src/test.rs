@@ -101,6 +101,13 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     )?;
     let state = work.join("state");
     platform::migrate(root, tools, &state)?;
+    crate::auth_bundle::publish(
+        root,
+        tools,
+        crate::auth_bundle::Target::Local {
+            persist_dir: &state,
+        },
+    )?;
 
     let sandbox = crate::sandbox::start(root, Some(&work.join("sandbox.log")))?;
     step("starting the local platform and an isolated gateway on free ports");
