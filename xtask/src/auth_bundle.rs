@@ -27,9 +27,8 @@ pub enum Target<'a> {
 fn compatibility(root: &Path) -> Result<(String, Vec<String>), String> {
     let text =
         std::fs::read_to_string(build::config_arg(root, "iam")).map_err(|e| e.to_string())?;
-    let v: toml::Value = text
-        .parse()
-        .map_err(|e| format!("services/iam/wrangler.toml: {e}"))?;
+    let v: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("services/iam/wrangler.toml: {e}"))?;
     let date = v
         .get("compatibility_date")
         .and_then(|d| d.as_str())

@@ -417,7 +417,9 @@ fn a_burst_of_thirty_stays_within_the_sandbox_rate_limit() {
     sb(
         "POST",
         "/_sandbox/cloudflare/config",
-        Some(&json!({ "rateLimit": BUDGET_LIMIT, "rateWindowMs": BUDGET_WINDOW_MS })),
+        Some(
+            &json!({ "rateLimit": BUDGET_LIMIT, "rateWindowMs": BUDGET_WINDOW_MS, "blockMs": 2_000 }),
+        ),
     );
     let started = Instant::now();
     let pids: Vec<String> = (0..30).map(|_| new_pid()).collect();
@@ -431,7 +433,7 @@ fn a_burst_of_thirty_stays_within_the_sandbox_rate_limit() {
     sb(
         "POST",
         "/_sandbox/cloudflare/config",
-        Some(&json!({ "rateLimit": 1200, "rateWindowMs": 300_000 })),
+        Some(&json!({ "rateLimit": 1200, "rateWindowMs": 300_000, "blockMs": 300_000 })),
     );
     for (j, pid) in outcomes.iter().zip(&pids) {
         assert_eq!(j["status"], "SUCCEEDED", "{pid}: {j}");

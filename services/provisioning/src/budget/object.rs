@@ -1,5 +1,7 @@
 //! The Durable Object that holds the budget. Its window is kept in storage as well as
 //! in memory: an object evicted while idle must not come back with a fresh budget.
+//! Every decision is made on the in-memory window without an await between reading
+//! and updating it, so concurrent requests cannot both take the last token.
 
 use super::window::Window;
 use super::{TakeAnswer, TakeRequest};
@@ -27,13 +29,20 @@ impl CloudflareBudget {
             return w.clone();
         }
         let stored: Option<Window> = self.state.storage().get(STORED).await.ok().flatten();
-        stored.unwrap_or_default()
+        // Another request may have filled memory while storage was read.
+        if let Some(w) = self.window.borrow().as_ref() {
+            return w.clone();
+        }
+        let w = stored.unwrap_or_default();
+        *self.window.borrow_mut() = Some(w.clone());
+        w
     }
 
+    /// Memory first: a storage write does not hold other requests back, and the next
+    /// one must count this grant.
     async fn save(&self, w: Window) -> Result<()> {
-        self.state.storage().put(STORED, &w).await?;
-        *self.window.borrow_mut() = Some(w);
-        Ok(())
+        *self.window.borrow_mut() = Some(w.clone());
+        self.state.storage().put(STORED, &w).await
     }
 }
 
@@ -48,14 +57,13 @@ impl DurableObject for CloudflareBudget {
     /// `POST /take {limit, windowMs}` → `{granted, retryAfterMs}`;
     /// `POST /block {forMs}` after a 429 from Cloudflare.
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let path = req.path();
-        let now = worker::Date::now().as_millis();
-        let mut w = self.load().await;
-        if path == "/block" {
+        // Bodies first: no await may come between reading the window and updating it.
+        if req.path() == "/block" {
             let Ok(b) = req.json::<BlockRequest>().await else {
                 return Response::error("forMs is required", 400);
             };
-            w.block(now, b.for_ms.min(600_000));
+            let mut w = self.load().await;
+            w.block(worker::Date::now().as_millis(), b.for_ms.min(600_000));
             self.save(w).await?;
             return Response::from_json(&TakeAnswer {
                 granted: false,
@@ -65,7 +73,8 @@ impl DurableObject for CloudflareBudget {
         let Ok(t) = req.json::<TakeRequest>().await else {
             return Response::error("limit and windowMs are required", 400);
         };
-        let answer = match w.take(now, t.limit, t.window_ms) {
+        let mut w = self.load().await;
+        let answer = match w.take(worker::Date::now().as_millis(), t.limit, t.window_ms) {
             Ok(()) => TakeAnswer {
                 granted: true,
                 retry_after_ms: 0,
