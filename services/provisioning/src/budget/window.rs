@@ -16,9 +16,10 @@ pub struct Window {
     pub blocked_until: u64,
 }
 
-/// Requests may arrive this much later than their grant.
+/// Requests may arrive this much later than their grant (a busy API takes a request
+/// off its queue late, even one the caller already gave up on after its deadline).
 pub fn margin(window_ms: u64) -> u64 {
-    (window_ms / 50).max(1_000)
+    (window_ms / 10).max(3_000)
 }
 
 impl Window {
@@ -60,7 +61,7 @@ mod tests {
             assert_eq!(w.take(1_000 + i, 5, 10_000), Ok(()));
         }
         let wait = w.take(1_010, 5, 10_000).unwrap_err();
-        assert!(wait > 10_000 && wait <= 12_000, "{wait}");
+        assert!(wait > 10_000 && wait <= 13_200, "{wait}");
         // Once the old slot is out of the span, tokens come back.
         assert_eq!(w.take(1_010 + wait, 5, 10_000), Ok(()));
     }
