@@ -20,6 +20,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         std::fs::remove_dir_all(&state).map_err(|e| format!("{}: {e}", state.display()))?;
     }
     platform::migrate(&root, &tools, &state)?;
+    crate::auth_bundle::publish(
+        &root,
+        &tools,
+        crate::auth_bundle::Target::Local {
+            persist_dir: &state,
+        },
+    )?;
     let sandbox = crate::sandbox::start(&root, None)?;
     step("starting the seven Workers on workerd");
     let mut p = platform::start(&root, &tools, &Options::all_services(port, state, None))?;
@@ -151,6 +158,13 @@ pub fn deploy(args: &[String]) -> Result<(), String> {
         args.extend(&env_args);
         util::run(tools.wrangler_cmd(&root, &args).env("CI", "true"))?;
     }
+    // Provisioning uploads every platform's auth Worker from this bundle.
+    let stg = matches!(env, nno_core::Environment::Stg).then_some("stg");
+    crate::auth_bundle::publish(
+        &root,
+        &tools,
+        crate::auth_bundle::Target::Remote { env: stg },
+    )?;
     // Upstreams before the gateway; registry binds provisioning, billing and iam.
     let order = [
         "iam",

@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: NNO's task runner. Every command installs what it needs
 //! (pinned versions, see toolchain.rs) before it runs.
 
+mod auth_bundle;
 mod bench;
 mod bench_auth;
 mod bench_platforms;
@@ -22,8 +23,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   dev [--port N]        build everything and run the whole platform locally
                         (gateway on http://127.0.0.1:8787 unless --port)
-  test                  lint, unit tests, config checks, deploy dry-runs, end-to-end
-                        suite, schemathesis
+  test [--only NAME]    lint, unit tests, config checks, deploy dry-runs, end-to-end
+                        suite, schemathesis; with --only, just crates/e2e/tests/NAME.rs
+                        against the full platform
   bench [--quiet-logs] [--gateway-only | --auth-only] [--latency-requests N] [--requests N]
         [--concurrency N] [--rounds N] [--sign-ins N] [--auth-requests N]
                         CPU per request of the gateway against the floor and a Hono

@@ -40,6 +40,11 @@ pub fn start(root: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
     let mut command = std::process::Command::new(bin);
     command
         .args(["--port", &PORT.to_string()])
+        // Provisioning routes platform hostnames (`*.nno.app`) on the zone.
+        .env(
+            "SANDBOX_CLOUDFLARE_ZONE_NAME",
+            nno_core::naming::ROOT_DOMAIN,
+        )
         .stdin(Stdio::null());
     if let Some(log) = log {
         let f = std::fs::File::create(log).map_err(|e| e.to_string())?;

@@ -20,11 +20,27 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub fn run(args: &[String]) -> Result<(), String> {
+    let started = Instant::now();
+    let root = util::repo_root();
+    // `--only NAME`: one end-to-end test file against the full platform, nothing else
+    // (for working on one service; `cargo xtask test` without it runs everything).
+    if let [flag, name] = args {
+        if flag == "--only" {
+            let tools = toolchain::ensure(&root)?;
+            build::build_all(&root, &tools, false)?;
+            platform::ensure_dev_vars(&root)?;
+            let work = fresh_work(&root)?;
+            let result = only(&root, &tools, &work, name);
+            eprintln!(
+                "cargo xtask test --only {name} finished in {:.0?}",
+                started.elapsed()
+            );
+            return result;
+        }
+    }
     if let Some(a) = args.first() {
         return Err(format!("unknown option {a}"));
     }
-    let started = Instant::now();
-    let root = util::repo_root();
     let tools = toolchain::ensure(&root)?;
 
     step("format and lint (cargo fmt --check, clippy -D warnings)");
@@ -61,13 +77,65 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // npm package and the pinned wrangler), and to the OpenAPI subset.
     crate::sandbox_fidelity::run(&root)?;
 
+    let work = fresh_work(&root)?;
+    let result = end_to_end(&root, &tools, &work);
+    eprintln!("cargo xtask test finished in {:.0?}", started.elapsed());
+    result
+}
+
+fn fresh_work(root: &Path) -> Result<PathBuf, String> {
     let work = root.join("target/e2e");
     if work.exists() {
         std::fs::remove_dir_all(&work).map_err(|e| e.to_string())?;
     }
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let result = end_to_end(&root, &tools, &work);
-    eprintln!("cargo xtask test finished in {:.0?}", started.elapsed());
+    Ok(work)
+}
+
+/// The full platform and the sandbox, and one end-to-end test file against them.
+fn only(root: &Path, tools: &Toolchain, work: &Path, name: &str) -> Result<(), String> {
+    let state = work.join("state");
+    platform::migrate(root, tools, &state)?;
+    crate::auth_bundle::publish(
+        root,
+        tools,
+        crate::auth_bundle::Target::Local {
+            persist_dir: &state,
+        },
+    )?;
+    let sandbox = crate::sandbox::start(root, Some(&work.join("sandbox.log")))?;
+    let log = work.join("platform.log");
+    let full = platform::start(
+        root,
+        tools,
+        &Options::all_services(util::free_port()?, state, Some(log.clone())),
+    )?;
+    if let Err(e) = util::wait_for_ok(full.port, "/health", Duration::from_secs(120)) {
+        show_log(&log);
+        return Err(e);
+    }
+    step(&format!("end-to-end tests in crates/e2e/tests/{name}.rs"));
+    let result = util::run(
+        Cmd::new("cargo")
+            .args([
+                "test",
+                "-p",
+                "e2e",
+                "--test",
+                name,
+                "--no-fail-fast",
+                "--",
+                "--nocapture",
+            ])
+            .env("NNO_E2E_GATEWAY", platform_url(&full))
+            .env("NNO_E2E_SERVICE_KEY", service_key(root)?)
+            .env("NNO_E2E_SANDBOX", crate::sandbox::url())
+            .dir(root),
+    );
+    if result.is_err() {
+        show_log(&log);
+    }
+    drop((full, sandbox));
     result
 }
 
@@ -105,6 +173,13 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     )?;
     let state = work.join("state");
     platform::migrate(root, tools, &state)?;
+    crate::auth_bundle::publish(
+        root,
+        tools,
+        crate::auth_bundle::Target::Local {
+            persist_dir: &state,
+        },
+    )?;
 
     let sandbox = crate::sandbox::start(root, Some(&work.join("sandbox.log")))?;
     step("starting the local platform and an isolated gateway on free ports");
@@ -191,7 +266,7 @@ fn platform_url(p: &Platform) -> String {
     format!("http://127.0.0.1:{}", p.port)
 }
 
-fn show_log(path: &PathBuf) {
+fn show_log(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let tail: Vec<&str> = text.lines().rev().take(60).collect();
     eprintln!("---- last lines of {} ----", path.display());

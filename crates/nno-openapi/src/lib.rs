@@ -14,6 +14,7 @@
 
 mod gateway;
 mod iam;
+mod provisioning;
 mod registry;
 mod schemas;
 
@@ -223,11 +224,12 @@ fn describe(op: &Operation, explicit: &mut Vec<(&'static str, Describe)>) -> Opt
     }
 }
 
-/// Every explicit description: the gateway's own operations and IAM's.
+/// Every explicit description: the gateway's own operations, IAM's and provisioning's.
 pub fn descriptions() -> Vec<(&'static str, Describe)> {
     let mut v = gateway::descriptions();
     v.extend(iam::descriptions());
     v.extend(registry::descriptions());
+    v.extend(provisioning::descriptions());
     v
 }
 
@@ -278,7 +280,7 @@ pub fn document() -> Result<Value, String> {
             { "url": "https://api.stg.nno.app", "description": "staging" },
             { "url": "http://127.0.0.1:8787", "description": "local (`cargo xtask dev`)" },
         ],
-        "tags": gateway::TAGS.iter().chain(iam::TAGS).chain(registry::TAGS).map(|(name, d)| json!({ "name": name, "description": d })).collect::<Vec<_>>(),
+        "tags": gateway::TAGS.iter().chain(iam::TAGS).chain(registry::TAGS).chain(provisioning::TAGS).map(|(name, d)| json!({ "name": name, "description": d })).collect::<Vec<_>>(),
         "paths": paths,
         "components": schemas::components(),
     }))

@@ -109,6 +109,64 @@ pub struct JobView {
     pub updated_at: i64,
 }
 
+/// `GET /api/v1/provision/jobs?platformId=`: newest first, cursor-paginated like
+/// every NNO list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobList {
+    pub data: Vec<JobView>,
+    pub pagination: Pagination,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+    pub total: u64,
+}
+
+/// `GET /api/v1/provision/platforms/{id}/drift`: what provisioning recorded for the
+/// platform (the resources its jobs created or adopted) against what the Cloudflare
+/// API reports now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftReport {
+    pub platform_id: String,
+    /// Unix ms.
+    pub checked_at: i64,
+    pub in_sync: bool,
+    /// Recorded, but Cloudflare no longer has it.
+    pub missing: Vec<DriftItem>,
+    /// Cloudflare has it under the platform's names, but no job recorded it.
+    pub unexpected: Vec<DriftItem>,
+    /// Both have it, with a different value.
+    pub changed: Vec<DriftChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftItem {
+    pub kind: ResourceKind,
+    /// The Cloudflare name (a hostname for hostnames).
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudflare_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftChange {
+    pub kind: ResourceKind,
+    pub name: String,
+    /// What differs, e.g. `service` (the Worker a domain serves) or `secret`.
+    pub field: String,
+    pub expected: String,
+    pub actual: String,
+}
+
 /// What provisioning tells registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
