@@ -135,9 +135,9 @@ fn sign_in_session_and_sign_out() {
     );
     assert!(!by_cookie.body.contains(&token), "{}", by_cookie.body);
 
-    // A session opens the rest of the API: registry answers (404, no route yet).
+    // A session opens the rest of the API: registry answers (404, no such route).
     let through = get(
-        &format!("{}/api/v1/platforms/abcdefghij", gateway()),
+        &format!("{}/api/v1/platforms/abcdefghij/nothing-here", gateway()),
         &[("authorization", &bearer)],
     );
     assert_eq!(through.status, 404, "{}", through.body);

@@ -176,16 +176,18 @@ fn a_suspended_platform_refuses_writes_until_restored() {
     let read = api("GET", &format!("/api/v1/platforms/{pid}"), None, Some(&me));
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["suspensionReason"], "e2e");
-    // An illegal step is 409 with what is allowed.
-    let twice = step(&me, &pid, "suspend");
-    assert_eq!(twice.status, 409, "{}", twice.body);
-    let allowed = twice.json()["error"]["details"]["allowed"].clone();
-    assert_eq!(allowed, json!(["restore", "cancel", "delete"]), "{allowed}");
+    // Suspending again is a write on a suspended platform: the gateway refuses it.
+    assert_eq!(step(&me, &pid, "suspend").status, 423);
 
     let restored = step(&me, &pid, "restore");
     assert_eq!(restored.status, 200, "{}", restored.body);
     assert_eq!(restored.json()["status"], "active");
     assert_eq!(rename("After").status, 200);
+    // An illegal step is 409 with what is allowed.
+    let again = step(&me, &pid, "restore");
+    assert_eq!(again.status, 409, "{}", again.body);
+    let allowed = again.json()["error"]["details"]["allowed"].clone();
+    assert_eq!(allowed, json!(["suspend", "cancel", "delete"]), "{allowed}");
 
     // An operator's suspension is the operator's to lift.
     assert_eq!(
@@ -241,12 +243,14 @@ fn of_two_concurrent_steps_exactly_one_wins() {
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 let (b, p) = (bearer.clone(), pid.clone());
-                std::thread::spawn(move || step(&b, &p, "suspend").status)
+                // `cancel` stays open at the gateway whatever the status, so every
+                // request reaches registry, where the conditional change decides.
+                std::thread::spawn(move || step(&b, &p, "cancel").status)
             })
             .collect();
         let mut statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         statuses.sort();
-        assert_eq!(statuses, [200, 409, 409, 409], "one suspension wins");
+        assert_eq!(statuses, [200, 409, 409, 409], "one cancellation wins");
         assert_eq!(step(&bearer, &pid, "restore").status, 200);
     }
     let life = api(
@@ -256,11 +260,11 @@ fn of_two_concurrent_steps_exactly_one_wins() {
         Some(&owner.bearer()),
     )
     .json();
-    let suspensions = life["data"]
+    let cancellations = life["data"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["toStatus"] == "suspended")
+        .filter(|e| e["toStatus"] == "pending_cancellation")
         .count();
-    assert_eq!(suspensions, 3, "one lifecycle event per winning step");
+    assert_eq!(cancellations, 3, "one lifecycle event per winning step");
 }
