@@ -264,6 +264,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
         ("onboardingSlugAvailability", Describe::new("Onboarding", "Is a slug available?")
             .auth(Auth::Any)
             .query("slug", true, "the slug to check", json!({ "type": "string", "maxLength": 100 }))
+            .errors(&[422])
             .ok(200, json_response("Whether it is available, and why not.", closed(json!({
                 "slug": string(), "available": { "type": "boolean" },
                 "reason": { "type": ["string", "null"], "enum": ["invalid", "reserved", "taken", null] },
