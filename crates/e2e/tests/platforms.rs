@@ -42,37 +42,26 @@ fn onboarding_creates_a_pending_platform_once() {
     assert_eq!(again.json()["id"], session["id"]);
     // So is another slug under the same Idempotency-Key.
     let key = format!("idem-{pid}");
-    let first = e2e::send(
-        "POST",
-        &format!("{}/api/v1/onboarding/sessions", e2e::gateway()),
-        &[
-            ("authorization", &owner.bearer()),
-            ("content-type", "application/json"),
-            ("idempotency-key", &key),
-            ("cf-connecting-ip", &e2e::unique_ip()),
-        ],
-        Some(
-            json!({"platformName": "Keyed", "slug": slug("keyed")})
-                .to_string()
-                .as_bytes(),
-        ),
-    );
+    let keyed = |slug: &str| {
+        e2e::send(
+            "POST",
+            &format!("{}/api/v1/onboarding/sessions", e2e::gateway()),
+            &[
+                ("authorization", &owner.bearer()),
+                ("content-type", "application/json"),
+                ("idempotency-key", &key),
+                ("cf-connecting-ip", &e2e::unique_ip()),
+            ],
+            Some(
+                json!({"platformName": "Keyed", "slug": slug})
+                    .to_string()
+                    .as_bytes(),
+            ),
+        )
+    };
+    let first = keyed(&slug("keyed"));
     assert_eq!(first.status, 201, "{}", first.body);
-    let replay = e2e::send(
-        "POST",
-        &format!("{}/api/v1/onboarding/sessions", e2e::gateway()),
-        &[
-            ("authorization", &owner.bearer()),
-            ("content-type", "application/json"),
-            ("idempotency-key", &key),
-            ("cf-connecting-ip", &e2e::unique_ip()),
-        ],
-        Some(
-            json!({"platformName": "Keyed", "slug": slug("other")})
-                .to_string()
-                .as_bytes(),
-        ),
-    );
+    let replay = keyed(&slug("other"));
     assert_eq!(replay.status, 200, "{}", replay.body);
     assert_eq!(replay.json()["id"], first.json()["id"]);
 

@@ -8,6 +8,8 @@ pub mod platforms;
 pub mod records;
 pub mod tenants;
 
+use nno_core::page::PageRequest;
+use nno_core::ApiError;
 use nno_worker::d1::Db;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -75,4 +77,31 @@ pub fn audit(
             n(a.at),
         ],
     )
+}
+
+/// A page of one platform's rows from `table` (whose columns are `columns`).
+pub async fn page_of<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    table: &str,
+    columns: &str,
+    platform_id: &str,
+    page: &PageRequest,
+) -> Result<(Vec<T>, u64), ApiError> {
+    let (at, id) = page.bounds();
+    let rows = db
+        .all(
+            &format!(
+                "SELECT {columns} FROM {table} WHERE platform_id = ?1 AND (created_at, id) < (?2, ?3) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+            ),
+            &[s(platform_id), n(at), s(&id), n(page.fetch() as i64)],
+        )
+        .await?;
+    let total = count(
+        db,
+        &format!("SELECT COUNT(*) AS n FROM {table} WHERE platform_id = ?1"),
+        &[s(platform_id)],
+    )
+    .await?;
+    Ok((rows, total))
 }

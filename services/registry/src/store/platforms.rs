@@ -1,6 +1,6 @@
 //! `platforms`, `stacks`, `platform_lifecycle_events`, `platform_configs`.
 
-use super::{audit, count, n, opt, s, Audit};
+use super::{audit, count, n, opt, page_of, s, Audit};
 use nno_core::page::{After, PageRequest};
 use nno_core::platform::{PlatformStatus, Transition, DEFAULT_STACK};
 use nno_core::ApiError;
@@ -319,21 +319,8 @@ pub async fn lifecycle(
     platform_id: &str,
     page: &PageRequest,
 ) -> Result<(Vec<LifecycleEvent>, u64), ApiError> {
-    let (at, id) = page.bounds();
-    let rows = db
-        .all(
-            "SELECT id, from_status, to_status, reason, actor, created_at FROM platform_lifecycle_events \
-             WHERE platform_id = ?1 AND (created_at, id) < (?2, ?3) ORDER BY created_at DESC, id DESC LIMIT ?4",
-            &[s(platform_id), n(at), s(&id), n(page.fetch() as i64)],
-        )
-        .await?;
-    let total = count(
-        db,
-        "SELECT COUNT(*) AS n FROM platform_lifecycle_events WHERE platform_id = ?1",
-        &[s(platform_id)],
-    )
-    .await?;
-    Ok((rows, total))
+    let columns = "id, from_status, to_status, reason, actor, created_at";
+    page_of(db, "platform_lifecycle_events", columns, platform_id, page).await
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -352,21 +339,8 @@ pub async fn stacks(
     platform_id: &str,
     page: &PageRequest,
 ) -> Result<(Vec<Stack>, u64), ApiError> {
-    let (at, id) = page.bounds();
-    let rows = db
-        .all(
-            "SELECT id, name, tenant_id, status, created_at, updated_at FROM stacks \
-             WHERE platform_id = ?1 AND (created_at, id) < (?2, ?3) ORDER BY created_at DESC, id DESC LIMIT ?4",
-            &[s(platform_id), n(at), s(&id), n(page.fetch() as i64)],
-        )
-        .await?;
-    let total = count(
-        db,
-        "SELECT COUNT(*) AS n FROM stacks WHERE platform_id = ?1",
-        &[s(platform_id)],
-    )
-    .await?;
-    Ok((rows, total))
+    let columns = "id, name, tenant_id, status, created_at, updated_at";
+    page_of(db, "stacks", columns, platform_id, page).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,7 +3,7 @@
 //! write only lands if its event is newer than the row (`updated_at`), and a repeat
 //! of the same event changes nothing.
 
-use super::{count, n, s};
+use super::{n, page_of, s};
 use nno_core::page::PageRequest;
 use nno_core::ApiError;
 use nno_worker::d1::Db;
@@ -50,33 +50,6 @@ pub struct AuditEntry {
     pub after: Option<String>,
     pub request_id: String,
     pub created_at: i64,
-}
-
-/// A page of one platform's rows from `table` (whose columns are `columns`).
-async fn page_of<T: serde::de::DeserializeOwned>(
-    db: &Db,
-    table: &str,
-    columns: &str,
-    platform_id: &str,
-    page: &PageRequest,
-) -> Result<(Vec<T>, u64), ApiError> {
-    let (at, id) = page.bounds();
-    let rows = db
-        .all(
-            &format!(
-                "SELECT {columns} FROM {table} WHERE platform_id = ?1 AND (created_at, id) < (?2, ?3) \
-                 ORDER BY created_at DESC, id DESC LIMIT ?4"
-            ),
-            &[s(platform_id), n(at), s(&id), n(page.fetch() as i64)],
-        )
-        .await?;
-    let total = count(
-        db,
-        &format!("SELECT COUNT(*) AS n FROM {table} WHERE platform_id = ?1"),
-        &[s(platform_id)],
-    )
-    .await?;
-    Ok((rows, total))
 }
 
 pub async fn resources(
