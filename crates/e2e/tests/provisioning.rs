@@ -527,13 +527,12 @@ fn drift_finds_a_deleted_resource_and_reconcile_restores_it() {
 }
 
 #[test]
-fn deprovision_removes_workers_routes_and_hostnames_and_keeps_the_database() {
+fn deprovision_removes_workers_routes_and_hostnames_keeps_the_database_and_allows_a_new_bootstrap()
+{
     let _g = serial();
     let pid = new_pid();
-    assert_eq!(
-        wait(&bootstrap(&pid), Duration::from_secs(60))["status"],
-        "SUCCEEDED"
-    );
+    let first = bootstrap(&pid);
+    assert_eq!(wait(&first, Duration::from_secs(60))["status"], "SUCCEEDED");
     let r = service("POST", &format!("platforms/{pid}/deprovision"), None);
     assert_eq!(r.status, 202, "{}", r.body);
     let j = wait(r.json()["jobId"].as_str().unwrap(), Duration::from_secs(60));
@@ -547,6 +546,34 @@ fn deprovision_removes_workers_routes_and_hostnames_and_keeps_the_database() {
         of(&s, "d1", "name", |n| n.starts_with(&pid)).len(),
         1,
         "the database is kept"
+    );
+    // Bootstrapping it again is a new job (the deprovision superseded the first one),
+    // which adopts the kept database and brings the Worker and hostnames back.
+    let again = bootstrap(&pid);
+    assert_ne!(again, first, "a new bootstrap, not the superseded one");
+    assert_eq!(wait(&again, Duration::from_secs(60))["status"], "SUCCEEDED");
+    let s = state();
+    assert_eq!(of(&s, "scripts", "name", |n| n.starts_with(&pid)).len(), 1);
+    assert_eq!(
+        of(&s, "d1", "name", |n| n.starts_with(&pid)).len(),
+        1,
+        "adopted, not duplicated"
+    );
+    assert_eq!(
+        of(&s, "customHostnames", "hostname", |h| h.contains(&pid)).len(),
+        4
+    );
+    let same = service(
+        "POST",
+        "platform",
+        Some(
+            &json!({ "platformId": pid, "planTier": "starter", "billingEmail": "billing@example.com" }),
+        ),
+    );
+    assert_eq!(
+        same.json()["jobId"],
+        again.as_str(),
+        "the live bootstrap answers again"
     );
     let unknown = service(
         "POST",

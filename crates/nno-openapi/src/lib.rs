@@ -89,6 +89,8 @@ pub struct Describe {
     pub path: Vec<(&'static str, &'static str)>,
     /// The JSON request body's schema and an example of it.
     pub body: Option<(Value, Option<Value>)>,
+    /// The body may be left out (`requestBody.required: false`).
+    body_optional: bool,
     /// Responses by status (full response objects), successes first.
     pub responses: Vec<(u16, Value)>,
     /// Error statuses this operation gives beyond the ones every operation of its kind
@@ -108,6 +110,7 @@ impl Describe {
             query: Vec::new(),
             path: Vec::new(),
             body: None,
+            body_optional: false,
             responses: Vec::new(),
             errors: Vec::new(),
             links: Vec::new(),
@@ -143,6 +146,11 @@ impl Describe {
     pub fn body(mut self, schema: Value, example: Value) -> Self {
         self.body = Some((schema, Some(example)));
         self
+    }
+    /// The body, which a caller may also leave out.
+    pub fn optional_body(mut self, schema: Value, example: Value) -> Self {
+        self.body_optional = true;
+        self.body(schema, example)
     }
     pub fn ok(mut self, status: u16, response: Value) -> Self {
         self.responses.push((status, response));
@@ -341,7 +349,7 @@ fn operation(op: &Operation, d: Describe) -> Value {
         }
         o.insert(
             "requestBody".into(),
-            json!({ "required": true, "content": { "application/json": media } }),
+            json!({ "required": !d.body_optional, "content": { "application/json": media } }),
         );
     }
     let mut responses = Map::new();

@@ -108,9 +108,9 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
                 "platformId": platform_id(),
                 "planTier": { "type": "string", "enum": ["starter", "growth", "scale"] },
                 "billingEmail": { "type": "string", "minLength": 3, "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s]+$" },
-                "defaultEntityId": { "type": "string", "minLength": 1, "maxLength": 64 },
-                "environment": { "type": "string", "enum": ["prod", "stg"] },
-                "ownerTenantId": { "type": "string", "minLength": 1, "maxLength": 128, "description": "the NNO tenant that owns the platform (set by registry)" },
+                "defaultEntityId": { "type": ["string", "null"], "minLength": 1, "maxLength": 64, "description": "null or absent: `default`" },
+                "environment": { "type": ["string", "null"], "enum": ["prod", "stg", null] },
+                "ownerTenantId": { "type": ["string", "null"], "minLength": 1, "maxLength": 128, "description": "the NNO tenant that owns the platform (set by registry)" },
             })), json!({ "platformId": "k3m9p2xw7q", "planTier": "starter", "billingEmail": "billing@example.com" }))
             .ok(202, accepted())
             .errors(&[409])
@@ -143,9 +143,9 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
         ("deprovisionPlatform", platform_path(Describe::new(t, "Remove a platform's Workers, routes and hostnames (DEPROVISION_PLATFORM)")
             .doc("Operators only. Databases are kept unless `purge` is true. The body may be left out.")
             .auth(Auth::GatewayOnly)
-            .body(body(&[], json!({ "purge": { "type": "boolean", "default": false } })), json!({ "purge": false }))
+            .optional_body(body(&[], json!({ "purge": { "type": "boolean", "default": false } })), json!({ "purge": false }))
             .ok(202, accepted())
-            .errors(&[404]))),
+            .errors(&[404, 423]))),
         ("getPlatformDrift", platform_path(Describe::new(t, "What differs between provisioning's records and Cloudflare")
             .doc("Compares the resources provisioning's jobs created or adopted with what the Cloudflare API reports: missing, changed, and unexpected resources under the platform's names. Registry is the source of truth, but provisioning cannot call it: it compares its own record of its own work. Each check is a Cloudflare call within the account's budget (503 with Retry-After when it is spent).")
             .auth(Auth::GatewayOnly)
@@ -155,6 +155,6 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
             .doc("Checks drift, then queues a job with the bootstrap steps that re-create what is missing or changed (a new database brings its migrations and a Worker bound to it). Operators and the owner tenant's managers.")
             .auth(Auth::GatewayOnly)
             .ok(202, accepted())
-            .errors(&[404, 422]))),
+            .errors(&[404, 422, 423]))),
     ]
 }

@@ -103,6 +103,7 @@ fn listed(d: Describe, item: Value, what: &'static str) -> Describe {
         json!({ "type": "string" }),
     )
     .ok(200, json_response(what, page(item)))
+    .errors(&[422])
 }
 
 fn on_platform(d: Describe) -> Describe {
@@ -136,7 +137,7 @@ fn session() -> Value {
 fn lifecycle(t: Transition, summary: &'static str, doc: &'static str) -> Describe {
     let d = Describe::new("Platforms", summary)
         .doc(doc)
-        .body(
+        .optional_body(
             reason_body(),
             json!({ "reason": "requested by the customer" }),
         )
@@ -176,7 +177,10 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
         ("getPlatform", on_platform(Describe::new("Platforms", "Get a platform")).ok(200, platform_ok())),
         ("updatePlatform", write(Describe::new("Platforms", "Rename a platform or change its tier")
             .doc("Owners and admins rename; the tier follows the subscription and is changed by operators (403 otherwise). The slug never changes (it is in hostnames).")
-            .body(body(&[], json!({ "name": name(), "tier": { "type": "string", "enum": ["starter", "growth", "scale"] } })), json!({ "name": "Acme Corp" }))
+            .body(body(&[], json!({
+                "name": { "type": ["string", "null"], "minLength": 1, "description": "1 to 100 characters once trimmed; null or absent leaves it as it is" },
+                "tier": { "type": ["string", "null"], "enum": ["starter", "growth", "scale", null], "description": "null or absent leaves it as it is" },
+            })), json!({ "name": "Acme Corp" }))
             .ok(200, platform_ok())
             .errors(&[409]))),
         ("deletePlatform", write(Describe::new("Platforms", "Delete a platform (soft)")

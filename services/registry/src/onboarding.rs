@@ -237,6 +237,23 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
             "onboarding is for people",
         ));
     };
+    // The body is checked in full before a resume too: a retry with a bad field is
+    // refused rather than quietly answered with the earlier session.
+    check_name("platformName", &body.platform_name)?;
+    parse_tier(body.tier.as_deref())?;
+    if let Err(why) = validate_slug(&body.slug) {
+        return Err(ApiError::invalid("slug", format!("slug {why}")));
+    }
+    if body
+        .billing_email
+        .as_deref()
+        .is_some_and(|e| !valid_email(e))
+    {
+        return Err(ApiError::invalid(
+            "billingEmail",
+            "billingEmail is not an e-mail address",
+        ));
+    }
     let db = db(env, ctx)?;
     if let Some(earlier) = store::onboarding::earlier(&db, user, &body.slug, key.as_deref()).await?
     {

@@ -141,7 +141,7 @@ pub async fn live_bootstrap(db: &Db, platform_id: &str) -> Result<Option<JobRow>
     db.first(
         &format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE platform_id = ?1 AND type = 'BOOTSTRAP_PLATFORM'
-             AND status IN ('QUEUED', 'RUNNING', 'SUCCEEDED')"
+             AND status IN ('QUEUED', 'RUNNING', 'SUCCEEDED') AND superseded_at IS NULL"
         ),
         &[platform_id.into()],
     )
@@ -207,7 +207,9 @@ pub async fn begin_rollback(db: &Db, id: &str, error: &str, now: i64) -> Result<
     .await
 }
 
-/// The job's outcome, written once (a finished job is never reopened here).
+/// The job's outcome, written once (a finished job is never reopened here). A
+/// deprovision that succeeds supersedes the platform's succeeded bootstrap in the same
+/// batch, so the platform can be bootstrapped again.
 pub async fn finish_job(
     db: &Db,
     id: &str,
@@ -215,12 +217,23 @@ pub async fn finish_job(
     error: Option<&str>,
     now: i64,
 ) -> Result<bool, ApiError> {
-    db.exec_changed(
+    let finish = db.stmt(
         "UPDATE jobs SET status = ?2, last_error = COALESCE(?3, last_error), updated_at = ?4
          WHERE id = ?1 AND status IN ('QUEUED', 'RUNNING')",
         &[id.into(), wire(status).into(), opt(error), num(now)],
-    )
-    .await
+    )?;
+    let supersede = db.stmt(
+        "UPDATE jobs SET superseded_at = ?2, updated_at = ?2
+         WHERE type = 'BOOTSTRAP_PLATFORM' AND status = 'SUCCEEDED' AND superseded_at IS NULL
+           AND platform_id = (SELECT platform_id FROM jobs
+                              WHERE id = ?1 AND type = 'DEPROVISION_PLATFORM' AND status = 'SUCCEEDED')",
+        &[id.into(), num(now)],
+    )?;
+    let results = db.batch(vec![finish, supersede]).await?;
+    Ok(results
+        .first()
+        .map(nno_worker::d1::changes)
+        .is_some_and(|n| n > 0))
 }
 
 /// FAILED → QUEUED for `POST …/retry`: its failed, rolled-back and interrupted steps
