@@ -147,7 +147,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
             .ok(202, accepted())
             .errors(&[404, 423]))),
         ("getPlatformDrift", platform_path(Describe::new(t, "What differs between provisioning's records and Cloudflare")
-            .doc("Compares the resources provisioning's jobs created or adopted with what the Cloudflare API reports: missing, changed, and unexpected resources under the platform's names. Registry is the source of truth, but provisioning cannot call it: it compares its own record of its own work. Each check is a Cloudflare call within the account's budget (503 with Retry-After when it is spent).")
+            .doc("Compares the resources provisioning's jobs created or adopted with what the Cloudflare API reports: missing, changed, and unexpected resources under the platform's names. Registry is the source of truth, but provisioning cannot call it: it compares its own record of its own work. Each check is a Cloudflare call within the account's budget (429 with Retry-After when it is spent).")
             .auth(Auth::GatewayOnly)
             .ok(200, json_response("The drift report.", drift()))
             .errors(&[404, 422]))),

@@ -284,9 +284,11 @@ pub async fn deprovision(
 
 fn cf_failure(e: CfError) -> ApiError {
     match e {
+        // The account-wide budget is a rate limit the caller's requests spend: 429 with
+        // Retry-After tells a client to slow down, as Cloudflare itself would.
         CfError::Budget { retry_after_ms } => ApiError::new(
-            ErrorCode::ServiceUnavailable,
-            "the Cloudflare API budget is spent for now",
+            ErrorCode::RateLimited,
+            "the Cloudflare API budget is spent for now; retry later",
         )
         .with_retry_after(retry_after_ms.div_ceil(1000).max(1)),
         CfError::Config(what) => ApiError::new(
