@@ -136,6 +136,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     headline(&opts, &auth, gateway.as_ref());
     let over = print_sizes(&sizes);
+    crate::console::print_bundle(&root)?;
     auth.print();
     if let Some(g) = &gateway {
         print_gateway(&opts, g);

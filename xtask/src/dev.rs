@@ -36,16 +36,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // leader here); we stop it explicitly and exit cleanly.
     ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
         .map_err(|e| e.to_string())?;
-    match util::wait_for_ok(port, "/health", Duration::from_secs(90)) {
+    let console = match util::wait_for_ok(port, "/health", Duration::from_secs(90)) {
         Ok(_) => {
             let admin = bootstrap_admin(&root, port);
-            print_banner(port, admin.as_deref());
+            step("starting the console (Vite) on its port");
+            let console = crate::console::start_dev(&root, port, None);
+            let note = match &console {
+                Ok(_) => None,
+                Err(e) => Some(format!("the console did not start: {e}")),
+            };
+            print_banner(port, admin.as_deref(), note.as_deref());
+            console.ok()
         }
         Err(e) => {
             p.stop();
             return Err(format!("the platform did not become healthy: {e}"));
         }
-    }
+    };
     while !interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         if let Ok(Some(status)) = p.try_wait() {
             return Err(format!("wrangler dev exited ({status})"));
@@ -53,6 +60,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(200));
     }
     step("stopping");
+    drop(console);
     p.stop();
     drop(sandbox);
     Ok(())
@@ -104,10 +112,17 @@ fn bootstrap_admin(root: &std::path::Path, port: u16) -> Option<String> {
     }
 }
 
-fn print_banner(port: u16, admin: Option<&str>) {
+fn print_banner(port: u16, admin: Option<&str>, console_problem: Option<&str>) {
     println!();
     println!("  NNO is running locally (environment: local)");
     println!();
+    match console_problem {
+        None => println!(
+            "  console         http://localhost:{}  (sign in as the platform admin below)",
+            crate::console::PORT
+        ),
+        Some(p) => println!("  console         {p}"),
+    }
     println!("  gateway         http://127.0.0.1:{port}");
     println!("  health          http://127.0.0.1:{port}/health");
     for s in nno_core::Service::UPSTREAMS {
@@ -183,5 +198,28 @@ pub fn deploy(args: &[String]) -> Result<(), String> {
         args.extend(&env_args);
         util::run(tools.wrangler_cmd(&root, &args).env(SKIP_ENV, "1"))?;
     }
+    // The console last, once the API it calls is in place: built with the environment's
+    // env file, to that environment's own Pages project (seed 000).
+    let (mode, project) = match env {
+        nno_core::Environment::Stg => ("stg", "nno-k3m9p2xw7q-console-stg"),
+        _ => ("prod", "nno-k3m9p2xw7q-console"),
+    };
+    step(&format!(
+        "building the console (--mode {mode}) and deploying it to Pages project {project}"
+    ));
+    let out = crate::console::build(&root, mode)?.display().to_string();
+    util::run(tools.wrangler_cmd(
+        &root,
+        &[
+            "pages",
+            "deploy",
+            &out,
+            "--project-name",
+            project,
+            "--branch",
+            "main",
+            "--commit-dirty=true",
+        ],
+    ))?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod bench_auth;
 mod bench_platforms;
 mod build;
 mod config_check;
+mod console;
 mod cpu;
 mod dev;
 mod load;
@@ -24,7 +25,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   dev [--port N]        build everything and run the whole platform locally
                         (gateway on http://127.0.0.1:8787 unless --port)
   test [--only NAME]    lint, unit tests, config checks, deploy dry-runs, end-to-end
-                        suite, schemathesis; with --only, just crates/e2e/tests/NAME.rs
+                        suite, browser journey, schemathesis; with --only NAME, just
+                        crates/e2e/tests/NAME.rs (or `console`: the browser journey)
                         against the full platform
   bench [--quiet-logs] [--gateway-only | --auth-only] [--latency-requests N] [--requests N]
         [--concurrency N] [--rounds N] [--sign-ins N] [--auth-requests N]

@@ -73,6 +73,11 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// Another process-group leader (the console's dev server), stopped the same way.
+    pub fn adopt(child: Child, port: u16) -> Platform {
+        Platform { child, port }
+    }
+
     /// The process group of wrangler and the workerd it runs.
     pub fn pgid(&self) -> u32 {
         self.child.id()

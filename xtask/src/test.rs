@@ -1,14 +1,17 @@
 //! `cargo xtask test`: every test the project has, in one command.
 //!
 //! 1. `cargo fmt --check` and clippy with warnings denied, then the native unit tests
-//!    of the whole workspace (end-to-end crate excluded);
+//!    of the whole workspace (end-to-end crate excluded), and the console's type check
+//!    and Vitest unit tests;
 //! 2. `wrangler deploy --dry-run` of every service in both environments, and the
 //!    sandbox's Cloudflare fidelity test (`sandbox_fidelity.rs`);
 //! 3. the end-to-end suite against the real Workers on workerd: a full local platform
 //!    (fresh D1/KV/Queue state, migrations applied), a gateway started alone, whose
 //!    upstreams are unreachable, and registry started alone, reached around the
 //!    gateway; all on free ports;
-//! 4. schemathesis against the full platform through its gateway, from the OpenAPI
+//! 4. the console's browser journey (`apps/console/e2e`) in headless Chromium against
+//!    that platform, through the console's Vite dev server;
+//! 5. schemathesis against the full platform through its gateway, from the OpenAPI
 //!    document the gateway serves: anonymously, as a signed-in user with a tenant, with
 //!    an API key and with the service key (`schemathesis.rs`).
 
@@ -69,10 +72,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .args(["test", "--workspace", "--exclude", "e2e"])
             .dir(&root),
     )?;
+    crate::console::unit_tests(&root)?;
 
     build::build_all(&root, &tools, false)?;
     platform::ensure_dev_vars(&root)?;
     dry_runs(&root, &tools)?;
+    crate::console::check_builds(&root)?;
     // The sandbox held to Cloudflare's wire formats by Cloudflare's own clients (the
     // npm package and the pinned wrangler), and to the OpenAPI subset.
     crate::sandbox_fidelity::run(&root)?;
@@ -113,6 +118,26 @@ fn only(root: &Path, tools: &Toolchain, work: &Path, name: &str) -> Result<(), S
     if let Err(e) = util::wait_for_ok(full.port, "/health", Duration::from_secs(120)) {
         show_log(&log);
         return Err(e);
+    }
+    // `--only console`: the console's browser journey instead of a Rust test file.
+    if name == "console" {
+        crate::console::ensure(root)?;
+        let result = crate::console::start_dev(root, full.port, Some(&work.join("console.log")))
+            .and_then(|console| {
+                let r = crate::console::browser_tests(
+                    root,
+                    &service_key(root)?,
+                    &root.join("target/console-e2e"),
+                );
+                drop(console);
+                r
+            });
+        if result.is_err() {
+            show_log(&work.join("console.log"));
+            show_log(&log);
+        }
+        drop((full, sandbox));
+        return result;
     }
     step(&format!("end-to-end tests in crates/e2e/tests/{name}.rs"));
     let result = util::run(
@@ -237,9 +262,21 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
     if result.is_err() {
         show_log(&full_log);
     }
+    drop((iso, direct, client));
+    // The console in a real browser against the same platform.
+    let browser = crate::console::start_dev(root, full.port, Some(&work.join("console.log")))
+        .and_then(|console| {
+            let r =
+                crate::console::browser_tests(root, &service_key, &root.join("target/console-e2e"));
+            drop(console);
+            r
+        });
+    if browser.is_err() {
+        show_log(&work.join("console.log"));
+        show_log(&full_log);
+    }
     // The fuzzer after the suite, on the same full platform (the suite's data stays; each
     // run signs up its own user): it needs no other platform.
-    drop((iso, direct, client));
     let fuzzed = crate::schemathesis::run_all(
         root,
         tools,
@@ -251,7 +288,7 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
         show_log(&full_log);
     }
     drop((full, sandbox));
-    result.and(fuzzed.map(|_| ()))
+    result.and(browser).and(fuzzed.map(|_| ()))
 }
 
 /// The local gateway's service key (`AUTH_API_KEY` in `services/gateway/.dev.vars`).

@@ -20,6 +20,11 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Must equal the `schemathesis==` pin in `xtask/schemathesis/requirements.txt`.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 const MIN_NODE_MAJOR: u32 = 20;
+/// Debian's Chromium for the console's browser tests (Playwright's own download does not
+/// work on these machines). Debian replaces security builds in place, so when this exact
+/// build is gone from the archive the newest one is installed, and said.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMIUM_VERSION: &str = "156.0.8078.114-1~deb12u1";
 
 /// Paths to the installed tools, and the environment worker-build needs to use them
 /// instead of downloading its own.
@@ -94,6 +99,8 @@ pub fn ensure(root: &Path) -> Result<Toolchain, String> {
         false,
     )?;
     let node_bin = ensure_node_tools(root)?;
+    crate::console::ensure(root)?;
+    ensure_chromium()?;
     let schemathesis = ensure_schemathesis(root)?;
     Ok(Toolchain {
         worker_build,
@@ -273,5 +280,31 @@ pub fn npm_ci(dir: &Path, expect: &[&str], what: &str) -> Result<(), String> {
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
         .dir(dir))?;
     std::fs::write(&stamp, want).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Chromium from Debian (`apt-get`, as root or through sudo), once per machine.
+fn ensure_chromium() -> Result<(), String> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    util::step(&format!(
+        "installing Debian's chromium {CHROMIUM_VERSION} for the browser tests"
+    ));
+    let root = util::output(Cmd::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let cmd = if root {
+            Cmd::new("apt-get").args(args)
+        } else {
+            Cmd::new("sudo").arg("apt-get").args(args)
+        };
+        run(cmd.env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    apt(&["update", "-q"])?;
+    let pinned = format!("chromium={CHROMIUM_VERSION}");
+    if apt(&["install", "-y", "-q", "--no-install-recommends", &pinned]).is_err() {
+        eprintln!("chromium {CHROMIUM_VERSION} is no longer offered; installing the archive's current build");
+        apt(&["install", "-y", "-q", "--no-install-recommends", "chromium"])?;
+    }
     Ok(())
 }

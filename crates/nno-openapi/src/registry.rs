@@ -163,8 +163,10 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
     let record = |props: Value| closed(props);
     vec![
         ("listPlatforms", listed(Describe::new("Platforms", "List platforms")
-            .doc("Newest first. Operators see every platform; anyone else those of their active tenant (`platforms:read`).")
-            .auth(Auth::Any), platform(), "A page of platforms.")),
+            .doc("Newest first. Operators see every platform; anyone else those of their active tenant (`platforms:read`). `status` and `tier` narrow the list (and its `total`); an unknown value is 422.")
+            .auth(Auth::Any)
+            .query("status", false, "only platforms in this status", enum_of(PlatformStatus::names()))
+            .query("tier", false, "only platforms on this tier", enum_of(Tier::names())), platform(), "A page of platforms.")),
         ("createPlatform", Describe::new("Platforms", "Create a platform (operators)")
             .doc("NNO operators only; customers onboard through `/api/v1/onboarding/sessions`. Creates the platform (`pending`) with its `default` stack and asks provisioning to bootstrap it. A taken slug is 409, a reserved or malformed one 422.")
             .auth(Auth::Any)

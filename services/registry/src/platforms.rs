@@ -1,7 +1,7 @@
 //! The platform catalogue: list, create (operators), read, change, and the lifecycle.
 
 use crate::access::{self, actor, is_operator, Need};
-use crate::http::{self, check_name, check_reason, ok, optional_body, page, page_request};
+use crate::http::{self, check_name, check_reason, ok, optional_body, page, page_request, query};
 use crate::store::{self, platforms::Platform};
 use nno_core::page::Page;
 use nno_core::platform::{PlatformStatus, Tier, Transition};
@@ -51,8 +51,24 @@ pub async fn list(env: &Env, ctx: &RequestContext) -> ApiResult {
         ctx.require(t, nno_auth::permissions::PLATFORMS_READ)?;
         Some(t)
     };
+    let status = query(ctx, "status")
+        .map(|v| {
+            PlatformStatus::parse(&v).ok_or_else(|| {
+                ApiError::invalid(
+                    "status",
+                    format!("status must be one of {}", PlatformStatus::names().join(", ")),
+                )
+            })
+        })
+        .transpose()?;
+    let tier = parse_tier(query(ctx, "tier").as_deref())?;
+    let filter = store::platforms::Filter {
+        tenant,
+        status: status.map(PlatformStatus::as_str),
+        tier: tier.map(Tier::as_str),
+    };
     let db = db(env, ctx)?;
-    let (rows, total) = store::platforms::list(&db, tenant, &req).await?;
+    let (rows, total) = store::platforms::list(&db, &filter, &req).await?;
     page(ctx, Page::new(rows, &req, total, Platform::key))
 }
 

@@ -71,26 +71,42 @@ pub async fn slug_taken(db: &Db, slug: &str) -> Result<bool, ApiError> {
 
 /// A page of platforms, newest first: every one (`tenant` None, for operators) or one
 /// tenant's. Deleted platforms are listed too (their status says so).
+/// What a platform list is narrowed to (each `None` matches everything).
+#[derive(Default)]
+pub struct Filter<'a> {
+    pub tenant: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub tier: Option<&'a str>,
+}
+
 pub async fn list(
     db: &Db,
-    tenant: Option<&str>,
+    f: &Filter<'_>,
     page: &PageRequest,
 ) -> Result<(Vec<Platform>, u64), ApiError> {
+    const WHERE: &str = "(?1 IS NULL OR owner_tenant_id = ?1) AND (?2 IS NULL OR status = ?2) \
+                         AND (?3 IS NULL OR tier = ?3)";
     let (at, id) = page.bounds();
     let rows = db
         .all(
             &format!(
-                "SELECT {COLUMNS} FROM platforms \
-                 WHERE (?1 IS NULL OR owner_tenant_id = ?1) AND (created_at, id) < (?2, ?3) \
-                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+                "SELECT {COLUMNS} FROM platforms WHERE {WHERE} AND (created_at, id) < (?4, ?5) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?6"
             ),
-            &[opt(tenant), n(at), s(&id), n(page.fetch() as i64)],
+            &[
+                opt(f.tenant),
+                opt(f.status),
+                opt(f.tier),
+                n(at),
+                s(&id),
+                n(page.fetch() as i64),
+            ],
         )
         .await?;
     let total = count(
         db,
-        "SELECT COUNT(*) AS n FROM platforms WHERE (?1 IS NULL OR owner_tenant_id = ?1)",
-        &[opt(tenant)],
+        &format!("SELECT COUNT(*) AS n FROM platforms WHERE {WHERE}"),
+        &[opt(f.tenant), opt(f.status), opt(f.tier)],
     )
     .await?;
     Ok((rows, total))
