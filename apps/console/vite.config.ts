@@ -15,10 +15,12 @@ export default defineConfig({
     port: 5174,
     strictPort: true,
     proxy: {
-      // changeOrigin false: the browser's Host and Origin reach the gateway unchanged,
-      // so cookies are the console's own (same origin) and cookie-authenticated writes
-      // carry an Origin the gateway allows.
-      "/api": { target: gateway, changeOrigin: false },
+      // changeOrigin: the gateway sees its own Host. wrangler dev's proxy rewrites every
+      // request header that contains the Host it was reached at (to the Worker's inner
+      // URL), which would turn the browser's `Origin: http://localhost:5174` into an
+      // origin the gateway does not trust. Origin and cookies stay the browser's: the
+      // cookies the gateway sets carry no Domain, so they belong to the console's host.
+      "/api": { target: gateway, changeOrigin: true },
     },
   },
   preview: { host: "127.0.0.1", port: 5174, strictPort: true },

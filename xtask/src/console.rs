@@ -25,6 +25,13 @@ fn bin(root: &Path, name: &str) -> PathBuf {
 
 /// The console's packages, from its lockfile (skipped while they match it).
 pub fn ensure(root: &Path) -> Result<(), String> {
+    // The local `.env` (gitignored) starts as the committed template, as seed 000's
+    // one-time `cp .env.example .env`; an existing one is the developer's and is kept.
+    let env = dir(root).join(".env");
+    if !env.exists() {
+        std::fs::copy(dir(root).join(".env.example"), &env)
+            .map_err(|e| format!("apps/console/.env from .env.example: {e}"))?;
+    }
     toolchain::npm_ci(
         &dir(root),
         &[

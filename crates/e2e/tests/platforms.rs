@@ -137,6 +137,33 @@ fn onboarding_creates_a_pending_platform_once() {
         .unwrap()
         .iter()
         .any(|p| p["id"] == pid.as_str()));
+
+    // Filters narrow the list and its total, on the server.
+    let has = |q: &str| {
+        let v = get(&owner, &format!("/api/v1/platforms?limit=100&{q}")).json();
+        let rows = v["data"].as_array().unwrap().clone();
+        assert!(
+            rows.iter().all(|p| q
+                .split('&')
+                .all(|kv| { kv.split_once('=').is_some_and(|(k, want)| p[k] == want) })),
+            "{q}: {v}"
+        );
+        assert_eq!(v["pagination"]["total"], rows.len(), "{q}: {v}");
+        rows.iter().any(|p| p["id"] == pid.as_str())
+    };
+    let me = mine["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == pid.as_str())
+        .unwrap()
+        .clone();
+    let (status, tier) = (me["status"].as_str().unwrap(), me["tier"].as_str().unwrap());
+    assert!(has(&format!("status={status}")));
+    assert!(has(&format!("status={status}&tier={tier}")));
+    let other_tier = if tier == "scale" { "starter" } else { "scale" };
+    assert!(!has(&format!("tier={other_tier}")));
+    assert!(!has("status=cancelled"));
 }
 
 #[test]
@@ -525,7 +552,15 @@ fn bad_input_gets_a_clear_4xx() {
         );
         assert!(r.json()["error"]["code"].is_string(), "{}", r.body);
     }
-    for q in ["limit=0", "limit=101", "limit=x", "cursor=zz", "cursor=00"] {
+    for q in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "cursor=zz",
+        "cursor=00",
+        "status=paused",
+        "tier=gold",
+    ] {
         let r = get(&owner, &format!("/api/v1/platforms?{q}"));
         assert_eq!(r.status, 422, "{q}: {}", r.body);
     }

@@ -56,7 +56,10 @@ pub async fn list(env: &Env, ctx: &RequestContext) -> ApiResult {
             PlatformStatus::parse(&v).ok_or_else(|| {
                 ApiError::invalid(
                     "status",
-                    format!("status must be one of {}", PlatformStatus::names().join(", ")),
+                    format!(
+                        "status must be one of {}",
+                        PlatformStatus::names().join(", ")
+                    ),
                 )
             })
         })

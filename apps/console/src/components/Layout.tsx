@@ -61,6 +61,15 @@ function TenantSwitcher() {
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>(null);
   const active = me.data?.session?.activeOrganizationId ?? "";
+  const first = orgs.data?.[0]?.id;
+  // A new session starts with no active tenant: take up the first one the user is in,
+  // so someone with one tenant never has to pick it.
+  useEffect(() => {
+    if (active || !first) return;
+    authCall(authClient.organization.setActive({ organizationId: first }))
+      .then(() => identityChanged(qc))
+      .catch(setError);
+  }, [active, first, qc]);
   if (!orgs.data) return null;
   return (
     <div className="tenant-switcher">
