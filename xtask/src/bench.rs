@@ -499,7 +499,8 @@ fn phase(
         .collect())
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
+/// The size of `bytes` gzipped at the best level (how bundles are budgeted).
+pub(crate) fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     enc.write_all(bytes).map_err(|e| e.to_string())?;
     Ok(enc.finish().map_err(|e| e.to_string())?.len() as u64)

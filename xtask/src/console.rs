@@ -3,6 +3,7 @@
 //! journey `cargo xtask test` runs in headless Chromium, and the bundle figures of
 //! `cargo xtask bench`.
 
+use crate::bench::gzip_len;
 use crate::platform::Platform;
 use crate::toolchain;
 use crate::util::{self, step, Cmd};
@@ -189,13 +190,15 @@ pub fn print_bundle(root: &Path) -> Result<(), String> {
     let (js, css) = initial_size(&out)?;
     let mut all = Vec::new();
     collect(&out.join("assets"), &mut all);
-    let lazy: u64 = all
+    let mut every: u64 = 0;
+    for p in all
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "js" || e == "css"))
-        .map(|p| std::fs::read(p).map(|b| gzipped(&b)).unwrap_or(0))
-        .sum::<u64>()
-        - js
-        - css;
+    {
+        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        every += gzip_len(&bytes)?;
+    }
+    let lazy = every.saturating_sub(js + css);
     println!("\n  console bundle (production, gzipped)");
     println!(
         "    initial route   {:.1} KiB JS + {:.1} KiB CSS = {:.1} KiB  (budget {} KiB: {})",
@@ -224,7 +227,7 @@ pub fn initial_size(out: &Path) -> Result<(u64, u64), String> {
     for reference in referenced(&html) {
         let file = out.join(reference.trim_start_matches('/'));
         let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let size = gzipped(&bytes);
+        let size = gzip_len(&bytes)?;
         if reference.ends_with(".css") {
             css += size;
         } else {
@@ -253,13 +256,6 @@ fn referenced(html: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-fn gzipped(bytes: &[u8]) -> u64 {
-    use std::io::Write;
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let _ = e.write_all(bytes);
-    e.finish().map(|v| v.len() as u64).unwrap_or(0)
 }
 
 #[cfg(test)]

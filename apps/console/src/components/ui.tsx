@@ -178,14 +178,37 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
   );
 }
 
-/** Table wrapper that scrolls sideways at phone width instead of breaking the layout. */
-export function Table({ caption, children }: { caption: string; children: ReactNode }) {
+/**
+ * A table that scrolls sideways at phone width instead of breaking the layout. `head`
+ * names the columns; `null` is a column of row actions, named for screen readers only.
+ * `children` are the body's rows.
+ */
+export function Table({ caption, head, children }: { caption: string; head: readonly (string | null)[]; children: ReactNode }) {
   return (
     <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
       <table>
         <caption className="sr-only">{caption}</caption>
-        {children}
+        <thead>
+          <tr>
+            {head.map((h, i) => (
+              <th key={i} scope="col">
+                {h ?? <span className="sr-only">Actions</span>}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
       </table>
     </div>
+  );
+}
+
+/** "Load more" for a cursor-paged list, shown while the server has more. */
+export function LoadMore({ q }: { q: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
+  if (!q.hasNextPage) return null;
+  return (
+    <Button busy={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
+      Load more
+    </Button>
   );
 }

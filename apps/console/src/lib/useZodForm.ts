@@ -27,5 +27,5 @@ export function useZodForm<S extends z.ZodType<FieldValues, FieldValues>>(
         }
       }
     });
-  return { form, submit, formError, setFormError };
+  return { form, submit, formError };
 }

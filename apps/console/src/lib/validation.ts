@@ -71,13 +71,3 @@ export function slugFrom(text: string): string {
     .replace(/-+$/, "");
   return s;
 }
-
-/** The first message for each field of a failed zod parse. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.join(".") || "_";
-    if (!(key in out)) out[key] = issue.message;
-  }
-  return out;
-}

@@ -265,19 +265,7 @@ function Sessions() {
       <ErrorNotice error={list.error ?? revoke.error ?? revokeOthers.error} onRetry={list.error ? () => list.refetch() : undefined} />
       {list.data && list.data.length === 0 ? <Empty>No sessions.</Empty> : null}
       {list.data && list.data.length > 0 ? (
-        <Table caption="Your sessions">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table caption="Your sessions" head={["Device", "Address", "Signed in", "Expires", null]}>
             {list.data.map((s) => (
               <tr key={s.id}>
                 <td>
@@ -295,7 +283,6 @@ function Sessions() {
                 </td>
               </tr>
             ))}
-          </tbody>
         </Table>
       ) : null}
     </Card>

@@ -91,20 +91,7 @@ export function ApiKeys() {
         <ErrorNotice error={keys.error ?? revoke.error} onRetry={keys.error ? () => keys.refetch() : undefined} />
         {keys.data && live.length === 0 ? <Empty>No keys yet.</Empty> : null}
         {live.length > 0 ? (
-          <Table caption="API keys">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+          <Table caption="API keys" head={["Name", "Key", "Scopes", "Last used", "Expires", null]}>
               {live.map((k) => (
                 <tr key={k.id} data-key={k.name}>
                   <td>{k.name}</td>
@@ -126,7 +113,6 @@ export function ApiKeys() {
                   </td>
                 </tr>
               ))}
-            </tbody>
           </Table>
         ) : null}
       </Card>

@@ -1,4 +1,5 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCursorPages } from "../api/pages";
 import type { ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { z } from "zod";
@@ -7,7 +8,7 @@ import { registry } from "../api/registry";
 import type { Page, Platform } from "../api/types";
 import { can, useMe } from "../auth/session";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { Badge, Button, Card, Empty, ErrorNotice, Field, Loading, Notice, PageHeader, Select, StatusBadge, Table } from "../components/ui";
+import { Badge, Button, Card, Empty, ErrorNotice, Field, LoadMore, Loading, Notice, PageHeader, Select, StatusBadge, Table } from "../components/ui";
 import { dateTime } from "../lib/format";
 import { ACTION_TEXT, allowedActions, blocksWrites, type Action } from "../lib/lifecycle";
 import { stepLabel } from "../lib/provisioning";
@@ -214,29 +215,13 @@ function Paged<T extends { id: string }>({
   head: string[];
   row: (item: T) => ReactNode[];
 }) {
-  const q = useInfiniteQuery({
-    queryKey: ["platform", id, what],
-    initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => load(id, pageParam),
-    getNextPageParam: (last) => (last.pagination.hasMore ? last.pagination.nextCursor : null),
-  });
+  const { q, items } = useCursorPages(["platform", id, what], (cursor) => load(id, cursor));
   if (q.isPending) return <Loading what={`Loading ${what}`} />;
   if (q.error) return <ErrorNotice error={q.error} onRetry={() => q.refetch()} />;
-  const items = q.data.pages.flatMap((p) => p.data);
   if (items.length === 0) return <Empty>No {what} yet.</Empty>;
   return (
     <>
-      <Table caption={what}>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
+      <Table caption={what} head={head}>
           {items.map((item) => (
             <tr key={item.id}>
               {row(item).map((cell, i) => (
@@ -244,13 +229,8 @@ function Paged<T extends { id: string }>({
               ))}
             </tr>
           ))}
-        </tbody>
       </Table>
-      {q.hasNextPage ? (
-        <Button busy={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
-          Load more
-        </Button>
-      ) : null}
+      <LoadMore q={q} />
     </>
   );
 }

@@ -100,19 +100,7 @@ function Grants({ orgId }: { orgId: string }) {
       <ErrorNotice error={grants.error ?? remove.error} />
       {grants.data && grants.data.grants.length === 0 ? <Empty>No grants or denials.</Empty> : null}
       {grants.data && grants.data.grants.length > 0 ? (
-        <Table caption="Grants and denials">
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Permission</th>
-              <th scope="col">Effect</th>
-              <th scope="col">Until</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table caption="Grants and denials" head={["Member", "Permission", "Effect", "Until", null]}>
             {grants.data.grants.map((g) => (
               <tr key={g.id}>
                 <td>{emailOf(g.userId)}</td>
@@ -126,7 +114,6 @@ function Grants({ orgId }: { orgId: string }) {
                 </td>
               </tr>
             ))}
-          </tbody>
         </Table>
       ) : null}
       <form

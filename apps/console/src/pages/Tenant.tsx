@@ -115,19 +115,7 @@ export function Tenant() {
         <>
           <Card title="Members">
             <ErrorNotice error={updateRole.error} />
-            <Table caption="Members">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="Members" head={["Name", "E-mail", "Role", "Joined", null]}>
                 {org.data.members.map((m) => {
                   const self = m.userId === me.data?.user.id;
                   return (
@@ -170,7 +158,6 @@ export function Tenant() {
                     </tr>
                   );
                 })}
-              </tbody>
             </Table>
           </Card>
           {manage ? (
@@ -203,18 +190,7 @@ export function Tenant() {
             {org.data.invitations.filter((i) => i.status === "pending").length === 0 ? (
               <Empty>No pending invitations.</Empty>
             ) : (
-              <Table caption="Pending invitations">
-                <thead>
-                  <tr>
-                    <th scope="col">E-mail</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
+              <Table caption="Pending invitations" head={["E-mail", "Role", "Expires", null]}>
                   {org.data.invitations
                     .filter((i) => i.status === "pending")
                     .map((i) => (
@@ -231,7 +207,6 @@ export function Tenant() {
                         </td>
                       </tr>
                     ))}
-                </tbody>
               </Table>
             )}
           </Card>
