@@ -250,4 +250,24 @@ mod tests {
         let ignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
         assert!(ignore.lines().any(|l| l == ".dev.vars"));
     }
+
+    #[test]
+    fn the_local_cloudflare_budget_stays_under_the_sandbox_limit() {
+        let root = repo_root();
+        let vars =
+            std::fs::read_to_string(crate_dir(&root, "provisioning").join(".dev.vars.example"))
+                .unwrap();
+        let num = |k: &str| {
+            crate::platform::dev_var(&vars, k)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{k} in provisioning's .dev.vars.example"))
+        };
+        // The same window, and fewer grants in it than the sandbox allows: past its
+        // limit the sandbox, like Cloudflare, refuses every call for a whole window.
+        assert_eq!(
+            num("CF_BUDGET_WINDOW_MS"),
+            crate::sandbox::CF_RATE_WINDOW_MS
+        );
+        assert!(num("CF_BUDGET_LIMIT") < crate::sandbox::CF_RATE_LIMIT);
+    }
 }

@@ -8,6 +8,13 @@ use std::time::Duration;
 
 pub const PORT: u16 = 8790;
 
+/// The sandbox's Cloudflare API limit locally: a short window of the same shape as
+/// Cloudflare's (1,200 per 5 minutes), sized so provisioning's local budget
+/// (`CF_BUDGET_LIMIT`/`CF_BUDGET_WINDOW_MS` in its `.dev.vars`) stays under it, as the
+/// deployed budget stays under Cloudflare's. A config test holds the two together.
+pub const CF_RATE_LIMIT: u64 = 150;
+pub const CF_RATE_WINDOW_MS: u64 = 10_000;
+
 pub struct Sandbox {
     child: Child,
 }
@@ -44,6 +51,15 @@ pub fn start(root: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
         .env(
             "SANDBOX_CLOUDFLARE_ZONE_NAME",
             nno_core::naming::ROOT_DOMAIN,
+        )
+        .env("SANDBOX_CLOUDFLARE_RATE_LIMIT", CF_RATE_LIMIT.to_string())
+        .env(
+            "SANDBOX_CLOUDFLARE_RATE_WINDOW_MS",
+            CF_RATE_WINDOW_MS.to_string(),
+        )
+        .env(
+            "SANDBOX_CLOUDFLARE_RATE_BLOCK_MS",
+            CF_RATE_WINDOW_MS.to_string(),
         )
         .stdin(Stdio::null());
     if let Some(log) = log {

@@ -100,24 +100,31 @@ pub async fn run(c: &StepCtx<'_>, kind: &StepKind) -> CfResult<Done> {
         }
         StepKind::MigrateAuthDb => {
             let id = recorded_id(c, RecordKind::D1, &names::auth_db(pid, env)).await?;
-            let rows = c.cf.d1_query(&id, migrations::TRACKING).await?;
-            let applied: Vec<String> = rows
-                .iter()
-                .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect();
-            // Every pending migration in one query: D1 runs a query's statements all
-            // or nothing, so a failed call leaves nothing half-applied.
-            let pending = migrations::pending(&applied);
-            let mut sql = String::new();
-            for (name, body) in &pending {
-                let stmt = migrations::statement(name, body)
-                    .ok_or_else(|| CfError::Config(format!("migration name {name}")))?;
-                sql.push_str(&stmt);
-                sql.push('\n');
-            }
-            if !sql.is_empty() {
-                c.cf.d1_query(&id, &sql).await?;
-            }
+            let bad_name = || CfError::Config("a migration's name holds a quote".into());
+            let all = migrations::IAM_MIGRATIONS;
+            // A new database: everything in one call. If any migration is there
+            // already the query fails whole, and the ones missing are applied.
+            let pending = match c
+                .cf
+                .d1_query(&id, &migrations::all_at_once(all).ok_or_else(bad_name)?)
+                .await
+            {
+                Ok(_) => all.to_vec(),
+                Err(e) if e.is_failed_query() => {
+                    let rows = c.cf.d1_query(&id, migrations::TRACKING).await?;
+                    let applied: Vec<String> = rows
+                        .iter()
+                        .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_string))
+                        .collect();
+                    let pending = migrations::pending(&applied);
+                    if !pending.is_empty() {
+                        let sql = migrations::in_one_query(&pending).ok_or_else(bad_name)?;
+                        c.cf.d1_query(&id, &sql).await?;
+                    }
+                    pending
+                }
+                Err(e) => return Err(e),
+            };
             let now_applied: Vec<&str> = pending.iter().map(|(n, _)| *n).collect();
             let mut d = Done::plain(
                 json!({ "applied": now_applied, "total": migrations::IAM_MIGRATIONS.len() }),

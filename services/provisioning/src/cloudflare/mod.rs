@@ -46,6 +46,16 @@ impl CfError {
         matches!(self, CfError::Api { codes, .. } if codes.contains(&code))
     }
 
+    /// D1 ran the query and its SQL failed: 400 `7500`, or a 2xx with a statement
+    /// that reports `success: false`.
+    pub fn is_failed_query(&self) -> bool {
+        match self {
+            CfError::Api { status: 200, .. } => true,
+            CfError::Api { status: 400, .. } => self.has_code(wire::D1_QUERY_FAILED),
+            _ => false,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, CfError::Api { status: 404, .. })
     }

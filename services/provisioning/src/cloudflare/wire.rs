@@ -10,6 +10,8 @@ use serde_json::Value;
 pub const D1_EXISTS: u32 = 7502;
 // KV (10014) and R2 (10004) have their own codes; bootstrap creates neither yet.
 pub const HOSTNAME_EXISTS: u32 = 1406;
+/// A D1 query whose SQL failed (answered 400; none of its statements took effect).
+pub const D1_QUERY_FAILED: u32 = 7500;
 
 /// The `result` of a successful answer, or the error it carries. A 2xx body without
 /// `success` is taken as the result itself (custom hostname DELETE answers a bare
@@ -127,6 +129,25 @@ pub fn module_type(name: &str) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_failed_query_is_told_from_a_refused_call() {
+        let sql = json!({"success": false, "errors": [{"code": 7500, "message": "UNIQUE constraint failed"}], "messages": [], "result": null});
+        assert!(parse_answer(400, None, &sql.to_string())
+            .unwrap_err()
+            .is_failed_query());
+        // A 400 for another reason, a 5xx with the same code, a rate limit: not SQL.
+        let malformed = json!({"success": false, "errors": [{"code": 7400, "message": "malformed"}], "messages": [], "result": null});
+        assert!(!parse_answer(400, None, &malformed.to_string())
+            .unwrap_err()
+            .is_failed_query());
+        assert!(!parse_answer(500, None, &sql.to_string())
+            .unwrap_err()
+            .is_failed_query());
+        assert!(!parse_answer(429, Some(1), "{}")
+            .unwrap_err()
+            .is_failed_query());
+    }
 
     #[test]
     fn envelopes_give_their_result_or_their_codes() {
