@@ -10,6 +10,9 @@
 //!    (crates/bench-hono). Each runs in its own `wrangler dev` with its own dev
 //!    registry; rounds are interleaved (each round starting at the next target) so
 //!    drift on the machine hits all four alike.
+//! 4. The platform figures (bench_platforms.rs): registry's list with 1,000 platforms,
+//!    onboarding to active and its Cloudflare calls, and the console's sign-in to the
+//!    platforms list in Chromium; and the console's production bundle size.
 //!
 //! The headline, printed first, is CPU per request: on this shared 2-core machine it is
 //! far steadier than throughput.
@@ -99,6 +102,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .ok_or("services/gateway/.dev.vars has no AUTH_API_KEY")?;
     if opts.platforms_only {
         let report = bench_platforms::run(&root, &tools, &work, &service_key, opts.log_level)?;
+        crate::console::print_bundle(&root)?;
         report.print(crate::bench_platforms::MINIMUM_CALLS);
         return Ok(());
     }

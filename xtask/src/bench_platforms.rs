@@ -1,6 +1,8 @@
 //! The platform figures of `cargo xtask bench`: registry's `GET /api/v1/platforms`
 //! with 1,000 platforms on record, and onboardings from request to `active` against the
-//! sandbox's Cloudflare API (SSL after 0 polls), with the Cloudflare calls each made.
+//! sandbox's Cloudflare API (SSL after 0 polls), with the Cloudflare calls each made;
+//! and, in Chromium against a local production build of the console on that platform,
+//! the time from the sign-in click to the platforms list.
 
 use crate::bench_auth::{json_req, measure, sign_up, Figures};
 use crate::load::{self, Target};
@@ -26,7 +28,11 @@ pub struct PlatformReport {
     pub cf_calls: Vec<u64>,
     /// The last onboarding's calls by "METHOD /route", to show what they were.
     pub cf_routes: BTreeMap<String, u64>,
+    pub sign_in: crate::console::SignInTiming,
 }
+
+/// Timed console sign-ins (after one cold one).
+const SIGN_IN_SAMPLES: usize = 10;
 
 /// 1,000 platforms straight into registry's local D1, before the platform starts.
 fn seed(root: &Path, tools: &Toolchain, state: &Path) -> Result<(), String> {
@@ -203,12 +209,22 @@ pub fn run(
         cf_calls.push(calls);
         cf_routes = routes;
     }
+
+    step(&format!(
+        "console: {SIGN_IN_SAMPLES} sign-ins in Chromium, production build, to the platforms list"
+    ));
+    crate::console::ensure(root)?;
+    let preview =
+        crate::console::start_preview(root, port, Some(&work.join("console-preview.log")))?;
+    let sign_in = crate::console::time_sign_ins(root, service_key, SIGN_IN_SAMPLES)?;
+    drop(preview);
     drop(p);
     Ok(PlatformReport {
         list,
         onboard_ms,
         cf_calls,
         cf_routes,
+        sign_in,
     })
 }
 
@@ -234,5 +250,14 @@ impl PlatformReport {
         for (route, n) in &self.cf_routes {
             println!("      {n:>3} x {route}");
         }
+        let mut ms = self.sign_in.samples_ms.clone();
+        ms.sort_unstable();
+        println!(
+            "    console sign-in click to the platforms list (Chromium, production build)\n      p50 {} ms  max {} ms over {} sign-ins; the first, cold: {} ms",
+            ms[ms.len() / 2],
+            ms[ms.len() - 1],
+            ms.len(),
+            self.sign_in.cold_ms
+        );
     }
 }

@@ -129,17 +129,42 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The Vite dev server on `PORT`, proxying `/api` to the gateway on `gateway_port`;
 /// stopped with everything it spawned when dropped.
 pub fn start_dev(root: &Path, gateway_port: u16, log: Option<&Path>) -> Result<Platform, String> {
+    serve(root, &[], gateway_port, log, "dev server")
+}
+
+/// A local production build (`vite build --mode local`: the `.env` values, minified)
+/// served by `vite preview` on `PORT`, whose `/api` proxy is the dev server's.
+pub fn start_preview(
+    root: &Path,
+    gateway_port: u16,
+    log: Option<&Path>,
+) -> Result<Platform, String> {
+    let out = build(root, "local")?;
+    let out = out.display().to_string();
+    serve(
+        root,
+        &["preview", "--outDir", &out],
+        gateway_port,
+        log,
+        "production preview",
+    )
+}
+
+fn serve(
+    root: &Path,
+    command_args: &[&str],
+    gateway_port: u16,
+    log: Option<&Path>,
+    what: &str,
+) -> Result<Platform, String> {
     if !util::port_is_free(PORT) {
         return Err(format!("port {PORT} (the console's) is in use"));
     }
+    let port = PORT.to_string();
+    let mut args: Vec<&str> = command_args.to_vec();
+    args.extend(["--host", "127.0.0.1", "--port", &port, "--strictPort"]);
     let mut command = Cmd::new(bin(root, "vite"))
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &PORT.to_string(),
-            "--strictPort",
-        ])
+        .args(args)
         .env("NNO_GATEWAY", format!("http://127.0.0.1:{gateway_port}"))
         .dir(dir(root))
         .command();
@@ -153,10 +178,49 @@ pub fn start_dev(root: &Path, gateway_port: u16, log: Option<&Path>) -> Result<P
     }
     let child = command
         .spawn()
-        .map_err(|e| format!("could not start the console's dev server: {e}"))?;
+        .map_err(|e| format!("could not start the console's {what}: {e}"))?;
     let server = Platform::adopt(child, PORT);
     util::wait_for_ok(PORT, "/", Duration::from_secs(60))?;
     Ok(server)
+}
+
+/// Sign-in click to the platforms list on screen, in Chromium (ms).
+pub struct SignInTiming {
+    /// The first sign-in: Workers and server not warm yet.
+    pub cold_ms: u64,
+    pub samples_ms: Vec<u64>,
+}
+
+/// Times `samples` sign-ins of the local admin (`e2e/signin-timing.mjs`) against the
+/// console on `PORT`.
+pub fn time_sign_ins(
+    root: &Path,
+    service_key: &str,
+    samples: usize,
+) -> Result<SignInTiming, String> {
+    let out = util::output(
+        Cmd::new("node")
+            .arg("e2e/signin-timing.mjs")
+            .env("NNO_CONSOLE_URL", url())
+            .env("NNO_SERVICE_KEY", service_key)
+            .env("NNO_SAMPLES", samples.to_string())
+            .env("CHROMIUM_PATH", toolchain::CHROMIUM)
+            .dir(dir(root)),
+    )?;
+    let line = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
+    let v: serde_json::Value = serde_json::from_str(line)
+        .map_err(|e| format!("signin-timing.mjs printed no figures ({e}): {out}"))?;
+    let samples_ms: Vec<u64> = v["samplesMs"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .unwrap_or_default();
+    match v["coldMs"].as_u64() {
+        Some(cold_ms) if !samples_ms.is_empty() => Ok(SignInTiming {
+            cold_ms,
+            samples_ms,
+        }),
+        _ => Err(format!("signin-timing.mjs: unexpected figures {line}")),
+    }
 }
 
 pub fn url() -> String {

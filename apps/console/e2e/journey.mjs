@@ -177,6 +177,9 @@ const stranger = { name: "Sam Stranger", email: `stranger-${RUN}@example.com` };
 const tenantName = `Acme ${RUN}`;
 const platformSlug = `acme-${RUN}`;
 let platformId = null;
+/** The owner's signed-in page once two-factor is on (test 6 onwards). */
+let ownerPage = null;
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
 
 const O = await person();
 
@@ -314,6 +317,7 @@ await test("the owner enrolls two-factor and signs in again with a code", async 
   await again.page.getByRole("button", { name: "Verify" }).click();
   await again.page.getByRole("heading", { name: "Platforms", level: 1 }).waitFor();
   await again.page.locator(`[data-platform="${platformSlug}"]`).waitFor();
+  ownerPage = again.page;
   return again.page;
 });
 
@@ -356,6 +360,247 @@ await test("a member of another tenant can neither see nor open the platform", a
   await s.page.getByRole("heading", { name: "Platform not found" }).waitFor();
   check(s.errors.length === 0, `no script errors: ${s.errors.join("; ")}`);
   return s.page;
+});
+
+
+/** Makes the sandbox fail the next `times` Cloudflare calls under `path` with `status`. */
+async function cloudflareFault(path, status, times) {
+  const res = await fetch(`${SANDBOX}/_sandbox/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ pathPrefix: `/cloudflare/client/v4/accounts/${ACCOUNT}/${path}`, status, times }),
+  });
+  check(res.ok, `sandbox fault: ${res.status}`);
+}
+
+/** Polls `cond` for 20 s. */
+async function until(cond, what) {
+  const deadline = Date.now() + 20_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function confirm(page, label) {
+  await page.getByRole("dialog").getByRole("button", { name: label }).click();
+  await page.getByRole("dialog").waitFor({ state: "detached" });
+}
+
+await test("a member signs out another device, changes and resets the password, and signs in with a link", async () => {
+  const first = await person();
+  const second = await person({ width: 390, height: 844 });
+  on(first.page);
+  for (const p of [first.page, second.page]) {
+    await signIn(p, colleague);
+    await p.getByRole("heading", { name: "Platforms", level: 1 }).waitFor();
+  }
+  // Sessions: every other device of this user is listed and signed out one by one.
+  await first.page.goto(`${CONSOLE}/account`);
+  const sessions = first.page.getByRole("table", { name: "Your sessions" });
+  await sessions.getByText("this device", { exact: true }).waitFor();
+  const others = sessions.getByRole("button", { name: "Sign out this device" });
+  check((await others.count()) >= 1, "the other browser is listed");
+  for (let n = await others.count(); n > 0; n -= 1) {
+    await others.first().click();
+    await until(async () => (await others.count()) < n, "the signed-out session leaves the list");
+  }
+  await second.page.goto(`${CONSOLE}/tenant`);
+  await second.page.waitForURL(/\/sign-in/);
+  await second.context.close();
+
+  // Password change: the old password stops working, the new one works.
+  const changed = "a brand new passphrase";
+  const card = first.page.getByRole("region", { name: "Password", exact: true });
+  await card.getByLabel("Current password", { exact: true }).fill(PASSWORD);
+  await card.getByLabel("New password", { exact: true }).fill(changed);
+  await card.getByLabel("Repeat the new password").fill(changed);
+  await card.getByRole("button", { name: "Change password" }).click();
+  await card.getByText("Password changed.").waitFor();
+  await first.page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await first.page.waitForURL(/\/sign-in/);
+  await signIn(first.page, { ...colleague, password: PASSWORD });
+  await first.page.getByRole("alert").waitFor();
+  check(/\/sign-in/.test(first.page.url()), "the old password is refused");
+
+  await first.context.close();
+
+  // Reset from the e-mail on another device (IAM limits sign-in and password requests
+  // per client address), then the new password signs in.
+  const r = await person();
+  on(r.page);
+  await r.page.goto(`${CONSOLE}/sign-in`);
+  await r.page.getByRole("link", { name: "Forgot your password?" }).click();
+  await r.page.getByLabel("E-mail").fill(colleague.email);
+  await r.page.getByRole("button", { name: "Send reset link" }).click();
+  await r.page.getByText("a reset link is on its way").waitFor();
+  const reset = await email(colleague.email, /Reset: (\S+)/);
+  await r.page.goto(reset);
+  await r.page.waitForURL(/\/reset-password\?/);
+  const after = "reset from the e-mail";
+  await r.page.getByLabel("New password", { exact: true }).fill(after);
+  await r.page.getByLabel("Repeat it").fill(after);
+  await r.page.getByRole("button", { name: "Set password" }).click();
+  await r.page.getByText("Your password is changed").waitFor();
+  await signIn(r.page, { ...colleague, password: after });
+  await r.page.getByRole("heading", { name: "Platforms", level: 1 }).waitFor();
+  colleague.password = after;
+  await r.context.close();
+
+  // A magic link in a fresh browser.
+  const third = await person();
+  on(third.page);
+  await third.page.goto(`${CONSOLE}/sign-in`);
+  await third.page.getByRole("tab", { name: "E-mail me a link" }).click();
+  await third.page.getByLabel("E-mail").fill(colleague.email);
+  await third.page.getByRole("button", { name: "Send me a sign-in link" }).click();
+  await third.page.getByText("a sign-in link is on its way").waitFor();
+  const link = await email(colleague.email, /Sign in: (\S+)/);
+  await third.page.goto(link);
+  await third.page.getByRole("heading", { name: "Platforms", level: 1 }).waitFor();
+  await third.page.locator(`[data-platform="${platformSlug}"]`).waitFor();
+  return third.page;
+});
+
+const githubUser = `octo-${RUN}@example.com`;
+let githubPage = null;
+await test("new users sign in with GitHub and with Google through the sandbox", async () => {
+  for (const [provider, who, hint] of [
+    ["GitHub", githubUser, "login"],
+    ["Google", `gmail-${RUN}@example.com`, "login_hint"],
+  ]) {
+    const p = await person();
+    on(p.page);
+    // The sandbox approves at once; the address it signs in is the `login`/`login_hint`
+    // a person would have typed at the provider.
+    await p.page.route(/\/(github\/login\/oauth\/authorize|google\/o\/oauth2\/v2\/auth)\?/, (route) =>
+      route.continue({ url: `${route.request().url()}&${hint}=${encodeURIComponent(who)}` }),
+    );
+    await p.page.goto(`${CONSOLE}/sign-in`);
+    await p.page.getByRole("button", { name: `Continue with ${provider}` }).click();
+    await p.page.waitForURL((u) => u.origin === new URL(CONSOLE).origin && !u.pathname.startsWith("/sign-in"));
+    await p.page.locator(".user-menu", { hasText: who }).waitFor();
+    check(p.errors.length === 0, `no script errors: ${p.errors.join("; ")}`);
+    if (provider === "GitHub") githubPage = p.page;
+    else await p.context.close();
+  }
+  return githubPage;
+});
+
+await test("the owner changes a role, maps and grants permissions, removes a member; an invited member leaves", async () => {
+  const o = on(ownerPage);
+  // Role change.
+  await o.goto(`${CONSOLE}/tenant`);
+  await Promise.all([
+    o.waitForResponse((r) => r.url().includes("/organization/update-member-role") && r.ok()),
+    o.getByLabel(`Role of ${colleague.email}`).selectOption("admin"),
+  ]);
+  await o.reload();
+  const role = await o.getByLabel(`Role of ${colleague.email}`).inputValue();
+  check(role === "admin", `the colleague is admin now: ${role}`);
+
+  // Roles to permissions, and a grant with its removal.
+  await o.goto(`${CONSOLE}/tenant/roles`);
+  const mapping = o.getByLabel("Feature permissions of member");
+  await mapping.fill("billing:read, stacks:read");
+  await Promise.all([
+    o.waitForResponse((r) => r.url().endsWith("/api/v1/iam/nno/roles") && r.request().method() === "POST" && r.ok()),
+    mapping.locator("xpath=ancestor::form").getByRole("button", { name: "Save" }).click(),
+  ]);
+  await o.reload();
+  const saved = await o.getByLabel("Feature permissions of member").inputValue();
+  check(saved.includes("billing:read") && saved.includes("stacks:read"), `the mapping is kept: ${saved}`);
+  await o.getByLabel("Member", { exact: true }).selectOption({ label: `${colleague.email} (admin)` });
+  await o.getByLabel("Permission", { exact: true }).fill("iam:read");
+  await o.getByRole("button", { name: "Add", exact: true }).click();
+  await o.getByText("iam: permissions are IAM's own").waitFor();
+  await o.getByLabel("Permission", { exact: true }).fill("billing:write");
+  await o.getByLabel("Effect").selectOption("deny");
+  await o.getByRole("button", { name: "Add", exact: true }).click();
+  const grants = o.getByRole("table", { name: "Grants and denials" });
+  await grants.getByRole("row", { name: new RegExp(`${colleague.email}.*billing:write.*denied`) }).waitFor();
+  await grants.getByRole("button", { name: "Remove" }).click();
+  await o.getByText("No grants or denials.").waitFor();
+
+  // Remove the colleague.
+  await o.goto(`${CONSOLE}/tenant`);
+  await o.locator(`[data-member="${colleague.email}"]`).getByRole("button", { name: "Remove" }).click();
+  await confirm(o, "Remove");
+  await o.locator(`[data-member="${colleague.email}"]`).waitFor({ state: "detached" });
+
+  // The GitHub user is invited, accepts, and leaves.
+  await o.getByLabel("E-mail").fill(githubUser);
+  await o.getByRole("button", { name: "Send invitation" }).click();
+  await o.locator(`[data-invitation="${githubUser}"]`).waitFor();
+  const g = on(githubPage);
+  await g.goto(await email(githubUser, /(https?:\/\/\S+\/accept-invitation\/\S+)/));
+  await g.getByRole("button", { name: "Accept invitation" }).click();
+  await g.getByRole("heading", { name: tenantName, level: 1 }).waitFor();
+  await g.getByRole("button", { name: "Leave tenant" }).click();
+  await confirm(g, "Leave");
+  await g.getByText("You have no active tenant.").waitFor();
+  on(o);
+  await o.reload();
+  await o.locator(`[data-member="${owner.email}"]`).waitFor();
+  check((await o.locator(`[data-member="${githubUser}"]`).count()) === 0, "the member who left is gone");
+  return o;
+});
+
+await test("the owner adds a tenant and a sub-tenant to the platform and deletes the sub-tenant", async () => {
+  const o = on(ownerPage);
+  await o.goto(`${CONSOLE}/platforms/${platformId}?tab=tenants`);
+  const add = o.getByRole("region", { name: "Add a tenant" });
+  await add.getByLabel("Name").fill("North Region");
+  await add.getByRole("button", { name: "Add tenant" }).click();
+  const tree = o.getByRole("list", { name: "Tenants" });
+  await tree.getByText("North Region").waitFor();
+  await add.getByLabel("Name").fill("North Depot");
+  await add.getByLabel("Parent").selectOption({ label: "sub-tenant of North Region" });
+  await add.getByRole("button", { name: "Add tenant" }).click();
+  // The sub-tenant sits under its parent.
+  await tree.locator("li li", { hasText: "North Depot" }).waitFor();
+  await tree.locator("li li", { hasText: "North Depot" }).getByRole("button", { name: "Delete" }).click();
+  await confirm(o, "Delete");
+  await tree.getByText("North Depot").waitFor({ state: "detached" });
+  await tree.getByText("North Region").waitFor();
+  return o;
+});
+
+await test("an onboarding that fails at a step shows its error, and Retry completes it", async () => {
+  const o = on(ownerPage);
+  const slug = `retry-${RUN}`;
+  // The auth Worker's upload is refused once (a permanent 400): the job rolls back.
+  await cloudflareFault("workers/scripts", 400, 1);
+  await o.goto(`${CONSOLE}/platforms/new`);
+  await o.getByLabel("Platform name").fill(`Retry ${RUN}`);
+  await o.getByLabel("Slug").fill(slug);
+  await o.getByText(`${slug} is available`).waitFor();
+  await o.getByRole("button", { name: "Create platform" }).click();
+  await o.waitForURL(/\/onboarding\//);
+  const status = o.getByTestId("onboarding-status");
+  await o.locator('[data-testid="onboarding-status"][data-status="failed"]').waitFor({ timeout: 60_000 });
+  const notice = await o.getByText("Retrying resumes where it stopped.").textContent();
+  check(/400/.test(notice ?? ""), `the failure shows the step's error: ${notice}`);
+  await o.getByRole("button", { name: "Retry" }).click();
+  await o.locator('[data-testid="onboarding-status"][data-status="active"]').waitFor({ timeout: 90_000 });
+  check((await status.textContent()) === "Your platform is active.", "active after the retry");
+  return o;
+});
+
+await test("the owner cancels the platform and then deletes it", async () => {
+  const o = on(ownerPage);
+  await o.goto(`${CONSOLE}/platforms/${platformId}`);
+  await o.getByRole("button", { name: "Cancel", exact: true }).click();
+  await o.getByRole("dialog").getByLabel("Reason (optional)").fill("journey cancel");
+  await confirm(o, "Cancel");
+  await o.locator('main [data-status="pending_cancellation"]').first().waitFor();
+  await o.getByRole("button", { name: "Delete", exact: true }).click();
+  await confirm(o, "Delete");
+  await o.locator('main [data-status="deleted"]').first().waitFor();
+  await o.getByText("No action is possible in this status.").waitFor();
+  await o.getByRole("tab", { name: "Lifecycle" }).click();
+  await o.getByRole("cell", { name: "journey cancel" }).waitFor();
+  return o;
 });
 
 writeFileSync(join(ARTIFACTS, "results.json"), JSON.stringify(results, null, 2));
