@@ -132,14 +132,15 @@ pub fn start_dev(root: &Path, gateway_port: u16, log: Option<&Path>) -> Result<P
     serve(root, &[], gateway_port, log, "dev server")
 }
 
-/// A local production build (`vite build --mode local`: the `.env` values, minified)
-/// served by `vite preview` on `PORT`, whose `/api` proxy is the dev server's.
+/// A local production build (`vite build`, mode `production`: the `.env` values,
+/// minified; Vite refuses a mode named `local`) served by `vite preview` on `PORT`,
+/// whose `/api` proxy is the dev server's.
 pub fn start_preview(
     root: &Path,
     gateway_port: u16,
     log: Option<&Path>,
 ) -> Result<Platform, String> {
-    let out = build(root, "local")?;
+    let out = build(root, "production")?;
     let out = out.display().to_string();
     serve(
         root,
