@@ -12,6 +12,7 @@
 //! The generated JSON is committed (`openapi.json`) and served by the gateway from
 //! that file; `cargo xtask openapi` rewrites it, and a test fails when it is stale.
 
+mod billing;
 mod gateway;
 mod iam;
 mod provisioning;
@@ -238,6 +239,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
     v.extend(iam::descriptions());
     v.extend(registry::descriptions());
     v.extend(provisioning::descriptions());
+    v.extend(billing::descriptions());
     v
 }
 
@@ -288,7 +290,7 @@ pub fn document() -> Result<Value, String> {
             { "url": "https://api.stg.nno.app", "description": "staging" },
             { "url": "http://127.0.0.1:8787", "description": "local (`cargo xtask dev`)" },
         ],
-        "tags": gateway::TAGS.iter().chain(iam::TAGS).chain(registry::TAGS).chain(provisioning::TAGS).map(|(name, d)| json!({ "name": name, "description": d })).collect::<Vec<_>>(),
+        "tags": gateway::TAGS.iter().chain(iam::TAGS).chain(registry::TAGS).chain(provisioning::TAGS).chain(billing::TAGS).map(|(name, d)| json!({ "name": name, "description": d })).collect::<Vec<_>>(),
         "paths": paths,
         "components": schemas::components(),
     }))

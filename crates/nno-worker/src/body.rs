@@ -40,6 +40,24 @@ pub async fn read_json<T: DeserializeOwned>(
     parse_json(&bytes)
 }
 
+/// The body as sent, up to `limit` bytes (413 past it), for a caller that must see
+/// the exact bytes (a signature over them). The content type is the caller's to check.
+pub async fn read_bytes(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    if let Some(len) = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok())
+    {
+        check_size(len, limit)?;
+    }
+    match req.inner().body() {
+        None => Ok(Vec::new()),
+        Some(body) => read_limited(chunks(&body)?, limit).await,
+    }
+}
+
 /// The body's chunks, read through the stream's own reader. Stopping early leaves the
 /// rest unread without cancelling the stream: the runtime discards it with the request.
 fn chunks(

@@ -89,6 +89,14 @@ impl RequestContext {
         }
     }
 
+    /// The first value of query parameter `name`, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        nno_core::urls::query_pairs(&self.query, 50)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
     pub fn elapsed_ms(&self) -> f64 {
         now_ms() - self.started_ms
     }

@@ -11,6 +11,7 @@ pub mod d1;
 pub mod health;
 pub mod log;
 pub mod outbound;
+pub mod platform_access;
 pub mod respond;
 pub mod runtime;
 pub mod serve;

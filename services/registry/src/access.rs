@@ -5,67 +5,15 @@
 //! gets the answer a platform that does not exist gets, so ids cannot be probed.
 
 use crate::store::platforms::Platform;
-use nno_auth::permissions::{PLATFORMS_MANAGE, PLATFORMS_READ};
-use nno_core::identity::{Identity, EVERYTHING};
-use nno_core::{ApiError, ErrorCode};
+use nno_core::identity::Identity;
+use nno_core::ApiError;
 use nno_worker::RequestContext;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    Read,
-    Manage,
-}
-
-impl Need {
-    fn permission(self) -> &'static str {
-        match self {
-            Need::Read => PLATFORMS_READ,
-            Need::Manage => PLATFORMS_MANAGE,
-        }
-    }
-}
-
-/// NNO's operators: the service key, NNO's services, platform admins.
-pub fn is_operator(id: &Identity) -> bool {
-    match id {
-        Identity::Service | Identity::Internal => true,
-        Identity::Session { permissions, .. } | Identity::Apikey { permissions, .. } => {
-            permissions.iter().any(|p| p == EVERYTHING)
-        }
-        Identity::None => false,
-    }
-}
-
-/// The NNO tenant the caller acts in (a session's active tenant, a tenant key's).
-pub fn caller_tenant(id: &Identity) -> Option<&str> {
-    match id {
-        Identity::Session { tenant_id, .. } => tenant_id.as_deref(),
-        Identity::Apikey { org_id, .. } => org_id.as_deref(),
-        _ => None,
-    }
-}
-
-pub fn authenticated(ctx: &RequestContext) -> Result<&Identity, ApiError> {
-    match &ctx.identity {
-        Identity::None => Err(
-            ApiError::new(ErrorCode::Unauthorized, "authentication required")
-                .with_header("www-authenticate", "Bearer"),
-        ),
-        id => Ok(id),
-    }
-}
+pub use nno_worker::platform_access::{authenticated, caller_tenant, is_operator, Need};
 
 /// Whether the caller may `need` on `platform`: 404 when they may not even read it.
 pub fn check(ctx: &RequestContext, platform: &Platform, need: Need) -> Result<(), ApiError> {
-    let id = authenticated(ctx)?;
-    if is_operator(id) {
-        return Ok(());
-    }
-    let tenant = &platform.owner_tenant_id;
-    if !id.allows_in(tenant, PLATFORMS_READ) && !id.allows_in(tenant, PLATFORMS_MANAGE) {
-        return Err(ApiError::not_found("platform"));
-    }
-    ctx.require(tenant, need.permission()).map(|_| ())
+    nno_worker::platform_access::check(ctx, &platform.owner_tenant_id, need, "platform")
 }
 
 /// Who did it, for the audit log: never a secret, always enough to find them.
@@ -85,31 +33,9 @@ pub fn actor(id: &Identity) -> String {
 mod tests {
     use super::*;
 
-    fn session(tenant: Option<&str>, permissions: &[&str]) -> Identity {
-        Identity::Session {
-            platform_id: None,
-            user_id: "u".into(),
-            email: None,
-            platform_role: None,
-            session_id: None,
-            tenant_id: tenant.map(String::from),
-            tenant_role: None,
-            permissions: permissions.iter().map(|p| p.to_string()).collect(),
-        }
-    }
-
     #[test]
-    fn operators_are_admins_and_services() {
-        assert!(is_operator(&Identity::Service));
-        assert!(is_operator(&session(None, &["*"])));
-        assert!(!is_operator(&session(Some("t"), &[PLATFORMS_MANAGE])));
-        assert!(!is_operator(&Identity::None));
-    }
-
-    #[test]
-    fn the_caller_tenant_is_the_active_one() {
-        assert_eq!(caller_tenant(&session(Some("t"), &[])), Some("t"));
-        assert_eq!(caller_tenant(&session(None, &[])), None);
-        assert_eq!(actor(&session(None, &[])), "user:u");
+    fn actors_name_who_did_it() {
+        assert_eq!(actor(&Identity::Service), "service-key");
+        assert_eq!(actor(&Identity::None), "anonymous");
     }
 }

@@ -1,5 +1,5 @@
 //! The registry-events queue: what provisioning reports (resources, hostnames, job
-//! progress), applied idempotently. Delivery is at least once and in any order, so
+//! progress) and billing reports (a platform's billing standing), applied idempotently. Delivery is at least once and in any order, so
 //! every write is conditional on the event being newer than what is stored, and a
 //! repeat changes nothing. An event that cannot be parsed is logged and dropped (it
 //! can never succeed); one whose write fails is retried by the queue.
@@ -147,6 +147,23 @@ pub async fn apply(env: &Env, ctx: &RequestContext, e: &RegistryEvent) -> Result
             Ok(())
         }
         EventBody::JobProgress { .. } => Ok(()),
+        EventBody::BillingStanding {
+            standing,
+            tier,
+            stripe_customer_id,
+        } => {
+            crate::billing::apply(
+                env,
+                ctx,
+                &db,
+                pid,
+                *standing,
+                tier,
+                stripe_customer_id.as_deref(),
+                e.at,
+            )
+            .await
+        }
     }
 }
 

@@ -7,10 +7,12 @@
 //!                                  `tenants`, `records`)
 //!   /api/v1/onboarding/…           onboarding sessions and slug checks (`onboarding`)
 //!   GET /health, /health/live
-//! Queue consumer: the registry-events queue (`events`), fed by provisioning.
-//! Registry calls provisioning (`provisioning`); nothing calls back into registry.
+//! Queue consumer: the registry-events queue (`events`), fed by provisioning and billing.
+//! Registry calls provisioning (`provisioning`) and billing (`billing`); nothing calls
+//! back into registry.
 
 mod access;
+mod billing;
 mod events;
 mod http;
 mod ids;

@@ -1,5 +1,6 @@
 //! Self-serve onboarding: a signed-in customer names a platform, registry creates it
-//! (`pending`, with its `default` stack) and asks provisioning to bootstrap it; the
+//! (`pending`, with its `default` stack), asks billing for its Stripe customer and
+//! subscription and provisioning to bootstrap it; the
 //! session shows each step until the platform is `active`, or which step failed and
 //! why (then `retry` resumes it). Operators' `POST /api/v1/platforms` goes the same way.
 
@@ -7,6 +8,7 @@ use crate::access::{self, actor, Need};
 use crate::http::{check_name, created, ok, query};
 use crate::platforms::{apply, db, load, parse_tier};
 use crate::store::{self, onboarding::Session, platforms::Platform};
+use nno_core::contracts::billing::SubscribeRequest;
 use nno_core::contracts::provisioning::{BootstrapRequest, JobStatus, JobView, StepStatus};
 use nno_core::identity::Identity;
 use nno_core::platform::{validate_slug, PlatformStatus, Tier, Transition, RESERVED_SLUGS};
@@ -158,8 +160,9 @@ pub async fn launch(
     Ok((p, session))
 }
 
-/// Asks provisioning for the bootstrap (it answers with the same job if one exists)
-/// and moves the platform to `provisioning`; a failure is recorded on the session,
+/// Asks billing for the platform's customer and subscription (once: it answers with
+/// the same ones again), then provisioning for the bootstrap (it answers with the same
+/// job if one exists), and moves the platform to `provisioning`; a failure is recorded on the session,
 /// for `retry`, not answered as an error: the platform exists either way.
 async fn request_bootstrap(
     env: &Env,
@@ -170,6 +173,32 @@ async fn request_bootstrap(
     let p = store::platforms::get(db, &s.platform_id)
         .await?
         .ok_or_else(ApiError::internal)?;
+    let at = now_ms() as i64;
+    if p.stripe_customer_id.is_none() {
+        let subscribe = SubscribeRequest {
+            platform_id: p.id.clone(),
+            tier: p.tier.clone(),
+            billing_email: s.billing_email.clone(),
+            owner_tenant_id: p.owner_tenant_id.clone(),
+        };
+        match crate::billing::subscribe(env, ctx, &subscribe).await {
+            Ok(view) => {
+                if let Some(customer) = view.stripe_customer_id.as_deref() {
+                    store::billing::set_customer(db, &p.id, customer, at).await?;
+                }
+            }
+            Err(e) => {
+                nno_worker::log::event(
+                    "warn",
+                    ctx.service.name(),
+                    "subscription request failed",
+                    json!({ "requestId": ctx.request_id, "platformId": p.id, "error": e.message, "cause": e.cause }),
+                );
+                store::onboarding::failed(db, &p.id, "create_subscription", &e.message, at).await?;
+                return Ok(());
+            }
+        }
+    }
     let request = BootstrapRequest {
         platform_id: p.id.clone(),
         plan_tier: p.tier.clone(),
@@ -178,7 +207,6 @@ async fn request_bootstrap(
         environment: None,
         owner_tenant_id: Some(p.owner_tenant_id.clone()),
     };
-    let at = now_ms() as i64;
     match crate::provisioning::bootstrap(env, ctx, &request).await {
         Ok(job) => {
             store::onboarding::job_requested(db, &p.id, &job.job_id, at).await?;
@@ -386,8 +414,18 @@ async fn view(db: &Db, s: &Session) -> Result<Value, ApiError> {
         (_, Some(_)) => json!({ "name": "request_bootstrap", "status": "done" }),
         _ => json!({ "name": "request_bootstrap", "status": "pending" }),
     };
+    let subscription = match (s.failed_step.as_deref(), &p.stripe_customer_id) {
+        (Some("create_subscription"), _) => {
+            json!({ "name": "create_subscription", "status": "failed", "error": s.error })
+        }
+        (_, Some(customer)) => {
+            json!({ "name": "create_subscription", "status": "done", "stripeCustomerId": customer })
+        }
+        _ => json!({ "name": "create_subscription", "status": "pending" }),
+    };
     let mut steps = vec![
         json!({ "name": "create_platform", "status": "done" }),
+        subscription,
         requested,
     ];
     if let Some(j) = &job {

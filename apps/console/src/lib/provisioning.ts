@@ -3,6 +3,7 @@ import type { JobStep, OnboardingSession, OnboardingStep } from "../api/types";
 
 const FIXED: Record<string, string> = {
   create_platform: "Create the platform record",
+  create_subscription: "Create its Stripe customer and subscription",
   request_bootstrap: "Ask provisioning to bootstrap it",
   create_auth_db: "Create the auth database (D1)",
   migrate_auth_db: "Migrate the auth database",

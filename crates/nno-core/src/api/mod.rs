@@ -10,6 +10,7 @@
 //! IAM), so the gateway and the service read the same row. `{name}` matches one
 //! non-empty path segment.
 
+pub mod billing;
 pub mod iam;
 pub mod onboarding;
 pub mod provisioning;
@@ -269,6 +270,7 @@ pub fn policy(path: &str) -> Policy {
         }
         Service::Registry => merge(&registry::ENDPOINTS, rest),
         Service::Provisioning => merge(&provisioning::ENDPOINTS, rest),
+        Service::Billing => merge(&billing::ENDPOINTS, rest),
         _ => None,
     };
     found.unwrap_or_default()
@@ -334,6 +336,7 @@ pub fn operations() -> Vec<Operation> {
                 route.prefix,
                 &provisioning::ENDPOINTS,
             ),
+            Service::Billing => add(&mut out, route.service, route.prefix, &billing::ENDPOINTS),
             _ => {}
         }
     }
@@ -429,7 +432,8 @@ mod tests {
         assert!(policy("/health").public);
         assert!(policy("/api/v1/openapi.json").public);
         assert!(policy("/api/v1/billing/health/live").public);
-        assert!(!policy("/api/v1/billing/usage").public);
+        assert!(!policy("/api/v1/billing/subscription").public);
+        assert!(policy("/api/v1/billing/webhooks/stripe").public);
         assert!(!policy("/api/v1/nope").public);
         assert!(policy("/api/v1/platforms/health/live").public);
         assert!(!policy("/api/v1/platforms/abc/health").public);

@@ -5,6 +5,7 @@
 use crate::identity::Identity;
 use serde::{Deserialize, Serialize};
 
+pub mod billing;
 pub mod provisioning;
 
 /// IAM `GET /api/nno/session`: the caller as IAM sees it (a session, or an API key the

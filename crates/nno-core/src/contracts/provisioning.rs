@@ -220,6 +220,13 @@ pub enum EventBody {
     JobProgress {
         job: JobView,
     },
+    /// Billing: what the platform's subscription now means for it (published by
+    /// billing after it re-read the subscription from Stripe; `at` is when).
+    BillingStanding {
+        standing: super::billing::Standing,
+        tier: String,
+        stripe_customer_id: Option<String>,
+    },
 }
 
 #[cfg(test)]

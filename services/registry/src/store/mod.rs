@@ -3,6 +3,7 @@
 //! its lifecycle event and audit entry are only written if it did (`changes() > 0` in
 //! the same batch, which D1 runs as one transaction).
 
+pub mod billing;
 pub mod onboarding;
 pub mod platforms;
 pub mod records;

@@ -1,0 +1,162 @@
+//! Billing's operations (`nno_core::api::billing::ENDPOINTS`) under `/api/v1/billing`:
+//! a platform's Stripe subscription, its tier changes with their proration, its
+//! cancellation at the period's end, its invoices, and Stripe's webhook. Shapes are
+//! `nno_core::contracts::billing` and `nno_billing::stripe` (request bodies are
+//! `deny_unknown_fields`: unknown properties are refused with 422).
+
+use crate::schemas::{body, closed, nullable_string, string};
+use crate::{json_response, Auth, Describe};
+use serde_json::{json, Value};
+
+pub const TAGS: &[(&str, &str)] = &[(
+    "Billing",
+    "Each platform's Stripe customer and subscription on its tier (starter $49, growth $199, scale $799 a month). Operators may do everything; the platform's owner tenant reads (`platforms:read`) and changes tier, cancels and resumes (`platforms:manage`); to anyone else a subscription does not exist (404). Billing follows Stripe through its webhooks and tells registry what a subscription's state means for the platform: a failed renewal leaves it running while Stripe retries (grace), the third failed attempt (day 8) suspends it (423 at the gateway), a payment restores it; a cancellation makes it `pending_cancellation` and, at the period's end, `cancelled`.",
+)];
+
+fn platform_id() -> Value {
+    json!({ "type": "string", "pattern": "^[a-z0-9]{10}$" })
+}
+
+fn tier() -> Value {
+    json!({ "type": "string", "enum": ["starter", "growth", "scale"] })
+}
+
+fn nullable_int(description: &str) -> Value {
+    json!({ "type": ["integer", "null"], "description": description })
+}
+
+fn subscription() -> Value {
+    closed(json!({
+        "platformId": platform_id(),
+        "tier": tier(),
+        "status": { "type": "string", "enum": ["pending", "active", "trialing", "past_due", "unpaid", "canceled", "incomplete", "incomplete_expired", "paused"], "description": "Stripe's subscription status, or `pending` before Stripe has one" },
+        "standing": { "type": "string", "enum": ["good", "grace", "overdue", "cancelling", "cancelled"], "description": "what the status means for the platform" },
+        "cancelAtPeriodEnd": { "type": "boolean" },
+        "currentPeriodStart": nullable_int("Unix seconds"),
+        "currentPeriodEnd": nullable_int("Unix seconds: the renewal date"),
+        "stripeCustomerId": nullable_string(),
+        "stripeSubscriptionId": nullable_string(),
+        "amount": nullable_int("USD cents per period"),
+        "currency": nullable_string(),
+        "failedAttempts": { "type": "integer", "minimum": 0, "description": "failed payment attempts of the invoice now open" },
+    }))
+}
+
+fn line() -> Value {
+    closed(json!({
+        "description": nullable_string(),
+        "amount": { "type": "integer", "description": "cents; negative for a credit" },
+        "proration": { "type": "boolean" },
+        "periodStart": nullable_int("Unix seconds"),
+        "periodEnd": nullable_int("Unix seconds"),
+    }))
+}
+
+fn invoice() -> Value {
+    closed(json!({
+        "id": nullable_string(),
+        "status": { "type": ["string", "null"], "enum": ["draft", "open", "paid", "uncollectible", "void", null] },
+        "currency": string(),
+        "amountDue": { "type": "integer" },
+        "amountPaid": { "type": "integer" },
+        "total": { "type": "integer" },
+        "attemptCount": { "type": "integer", "minimum": 0 },
+        "nextPaymentAttempt": nullable_int("Unix seconds"),
+        "periodStart": nullable_int("Unix seconds"),
+        "periodEnd": nullable_int("Unix seconds"),
+        "created": nullable_int("Unix seconds"),
+        "hostedInvoiceUrl": nullable_string(),
+        "lines": { "type": "array", "items": line() },
+    }))
+}
+
+fn platform_body() -> Value {
+    body(&["platformId"], json!({ "platformId": platform_id() }))
+}
+
+fn platform_query(d: Describe) -> Describe {
+    d.query("platformId", true, "the platform's id", platform_id())
+}
+
+pub fn descriptions() -> Vec<(&'static str, Describe)> {
+    let t = "Billing";
+    vec![
+        ("getSubscription", platform_query(Describe::new(t, "A platform's subscription")
+            .doc("Its tier, Stripe status, standing and current period (the renewal date is its end).")
+            .auth(Auth::Any)
+            .ok(200, json_response("The subscription.", subscription()))
+            .errors(&[404, 422]))),
+        ("createSubscription", Describe::new(t, "Create a platform's Stripe customer and subscription")
+            .doc("Operators only (registry calls it at onboarding). Idempotent per platform: a repeat, or a retry after a failure halfway, answers the same customer and subscription and creates no second one. 201 when it created them, 200 when they existed.")
+            .auth(Auth::GatewayOnly)
+            .body(body(&["platformId", "tier", "billingEmail", "ownerTenantId"], json!({
+                "platformId": platform_id(),
+                "tier": tier(),
+                "billingEmail": { "type": "string", "minLength": 3, "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$" },
+                "ownerTenantId": { "type": "string", "minLength": 1, "maxLength": 64 },
+            })), json!({ "platformId": "k3m9p2xw7q", "tier": "starter", "billingEmail": "billing@example.com", "ownerTenantId": "0123456789abcdef" }))
+            .ok(201, json_response("Created.", subscription()))
+            .ok(200, json_response("They existed already.", subscription()))
+            .errors(&[409])),
+        ("previewTierChange", platform_query(Describe::new(t, "What a tier change would cost now")
+            .doc("Stripe's invoice preview for the change made now: a credit for the unused time on the current tier and a charge for the rest of the period on the new one. Pass `prorationDate` to change-tier to be charged exactly this. 409 for the current tier, or when the subscription is not paid up or is being cancelled.")
+            .auth(Auth::Any)
+            .query("tier", true, "the tier to change to", tier())
+            .ok(200, json_response("The preview.", closed(json!({
+                "platformId": platform_id(),
+                "tier": tier(),
+                "newTier": tier(),
+                "prorationDate": { "type": "integer", "description": "Unix seconds" },
+                "currency": string(),
+                "prorationAmount": { "type": "integer", "description": "what the change costs now, in cents (negative: a credit)" },
+                "amountDue": { "type": "integer" },
+                "newMonthlyAmount": { "type": "integer" },
+                "lines": { "type": "array", "items": line() },
+            }))))
+            .errors(&[404, 409, 422]))),
+        ("changeTier", Describe::new(t, "Change a platform's tier, prorated")
+            .doc("Needs `platforms:manage`. Stripe invoices the proration at once (the amounts of the preview with the same `prorationDate`); the answer carries that invoice. 409 for the current tier, or when the subscription is not paid up or is being cancelled.")
+            .auth(Auth::Any)
+            .body(body(&["platformId", "tier"], json!({
+                "platformId": platform_id(),
+                "tier": tier(),
+                "prorationDate": { "type": "integer", "description": "a preview's `prorationDate` (Unix seconds, within the last day and this period)" },
+            })), json!({ "platformId": "k3m9p2xw7q", "tier": "growth" }))
+            .ok(200, json_response("The subscription on its new tier and the proration invoice.", closed(json!({
+                "subscription": subscription(),
+                "invoice": { "oneOf": [invoice(), { "type": "null" }] },
+            }))))
+            .errors(&[404, 409])),
+        ("cancelSubscription", Describe::new(t, "Cancel at the end of the period")
+            .doc("Needs `platforms:manage`. The platform stays active until the period ends (`pending_cancellation`), then becomes `cancelled`. Asking again answers the same state. 409 when the subscription has ended.")
+            .auth(Auth::Any)
+            .body(platform_body(), json!({ "platformId": "k3m9p2xw7q" }))
+            .ok(200, json_response("The subscription.", subscription()))
+            .errors(&[404, 409])),
+        ("resumeSubscription", Describe::new(t, "Take back a cancellation before the period ends")
+            .doc("Needs `platforms:manage`. Asking when nothing is being cancelled answers the same state. 409 when the subscription has ended.")
+            .auth(Auth::Any)
+            .body(platform_body(), json!({ "platformId": "k3m9p2xw7q" }))
+            .ok(200, json_response("The subscription.", subscription()))
+            .errors(&[404, 409])),
+        ("listInvoices", platform_query(Describe::new(t, "A platform's invoices")
+            .doc("Newest first, from Stripe.")
+            .auth(Auth::Any)
+            .query("limit", false, "page size (1 to 100, default 10)", json!({ "type": "integer", "minimum": 1, "maximum": 100 }))
+            .query("cursor", false, "`pagination.nextCursor` of the previous page", json!({ "type": "string", "pattern": "^in_[A-Za-z0-9_]+$" }))
+            .ok(200, json_response("A page of invoices.", closed(json!({
+                "data": { "type": "array", "items": invoice() },
+                "pagination": closed(json!({ "hasMore": { "type": "boolean" }, "nextCursor": nullable_string() })),
+            }))))
+            .errors(&[404, 422]))),
+        ("stripeWebhook", Describe::new(t, "Stripe's webhook")
+            .doc("Stripe's event deliveries, authenticated only by `Stripe-Signature` (`t=…,v1=…`: HMAC-SHA256 of `{t}.{body}` with the endpoint's secret; 300 s tolerance; any `v1` may match, for secret rotation). A missing, bad or stale signature is 400 and changes nothing. An event is applied by reading its subscription from Stripe again, so deliveries in any order, and repeats, end in the same state; `status` says whether it was `applied`, a `duplicate` of one that was, or `ignored` (not about a subscription billing keeps).")
+            .auth(Auth::Public)
+            .body(json!({ "type": "object", "description": "A Stripe `event` object, as Stripe sends it" }), json!({ "id": "evt_1", "object": "event", "type": "invoice.paid", "created": 1700000000, "data": { "object": { "object": "invoice" } } }))
+            .ok(200, json_response("Received.", closed(json!({
+                "received": { "type": "boolean", "const": true },
+                "status": { "type": "string", "enum": ["applied", "duplicate", "ignored"] },
+            }))))
+            .errors(&[400])),
+    ]
+}

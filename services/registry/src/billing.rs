@@ -1,0 +1,89 @@
+//! Registry ↔ billing. Onboarding asks billing, over the service binding and vouched
+//! for as NNO's own, for the platform's customer and subscription; billing tells
+//! registry what the subscription means for the platform (`BillingStanding` events on
+//! the registry-events queue), which `apply` turns into lifecycle transitions.
+
+use crate::store;
+use nno_core::contracts::billing::{
+    transitions, Standing, SubscribeRequest, SubscriptionView, OVERDUE_REASON,
+};
+use nno_core::identity::INTERNAL_JSON;
+use nno_core::platform::{PlatformStatus, Transition};
+use nno_core::{ApiError, ErrorCode, Service};
+use nno_worker::client::ServiceClient;
+use nno_worker::d1::Db;
+use nno_worker::RequestContext;
+use worker::{Env, Headers, Method};
+
+pub async fn subscribe(
+    env: &Env,
+    ctx: &RequestContext,
+    req: &SubscribeRequest,
+) -> Result<SubscriptionView, ApiError> {
+    let key = env
+        .secret(nno_worker::caller::SECRET)
+        .map(|s| s.to_string())
+        .map_err(|_| {
+            ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "NNO_INTERNAL_API_KEY is not configured",
+            )
+        })?;
+    ServiceClient::new(env, Service::Billing)?
+        .call(
+            ctx,
+            Method::Post,
+            "/subscription",
+            Some(req),
+            Some((&key, INTERNAL_JSON)),
+            Headers::new(),
+        )
+        .await
+}
+
+/// Billing's standing for a platform, newest first: stored, then acted on if it
+/// changed. Transitions another actor already made (a 409) are not failures.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    env: &Env,
+    ctx: &RequestContext,
+    db: &Db,
+    platform_id: &str,
+    next: Standing,
+    tier: &str,
+    customer: Option<&str>,
+    at: i64,
+) -> Result<(), ApiError> {
+    let previous = store::billing::standing(db, platform_id)
+        .await?
+        .and_then(|s| Standing::parse(&s.standing));
+    if !store::billing::put(db, platform_id, next.as_str(), tier, customer, at).await? {
+        return Ok(()); // older than what is stored, or no such platform
+    }
+    let Some(p) = store::platforms::get(db, platform_id).await? else {
+        return Ok(());
+    };
+    let for_payment = p.status() == PlatformStatus::Suspended
+        && p.suspension_reason.as_deref() == Some(OVERDUE_REASON)
+        && p.suspended_by.as_deref() == Some("operator");
+    let mut p = p;
+    for t in transitions(previous, next, p.status(), for_payment) {
+        let (reason, by) = match t {
+            Transition::Suspend => (Some(OVERDUE_REASON), Some("operator")),
+            Transition::Cancel if next == Standing::Cancelled => {
+                (Some("the subscription ended"), None)
+            }
+            Transition::Cancel => (Some("cancelled at the end of the billing period"), None),
+            _ => (None, None),
+        };
+        match crate::platforms::apply(env, ctx, db, &p, t, reason, by).await {
+            Ok(_) => {}
+            Err(e) if e.status() == 409 => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        p = store::platforms::get(db, platform_id)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+    }
+    Ok(())
+}
