@@ -4,6 +4,7 @@
 use serde_json::Value;
 use std::time::Duration;
 
+pub mod billing;
 pub mod iam;
 pub mod platforms;
 

@@ -20,6 +20,9 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// The tier's limit on something (platforms, tenants) is reached; `details` carry
+    /// the limit and the current count.
+    QuotaExceeded,
     RateLimited,
     PlatformSuspended,
     Internal,
@@ -30,7 +33,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::ValidationFailed,
@@ -42,6 +45,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Conflict,
+        ErrorCode::QuotaExceeded,
         ErrorCode::RateLimited,
         ErrorCode::PlatformSuspended,
         ErrorCode::Internal,
@@ -55,7 +59,7 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest | ErrorCode::InvalidJson => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden | ErrorCode::CorsOriginDenied => 403,
+            ErrorCode::Forbidden | ErrorCode::CorsOriginDenied | ErrorCode::QuotaExceeded => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
@@ -84,6 +88,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::PlatformSuspended => "PLATFORM_SUSPENDED",
             ErrorCode::Internal => "INTERNAL",

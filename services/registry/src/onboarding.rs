@@ -8,6 +8,7 @@ use crate::access::{self, actor, Need};
 use crate::http::{check_name, created, ok, query};
 use crate::platforms::{apply, db, load, parse_tier};
 use crate::store::{self, onboarding::Session, platforms::Platform};
+use nno_billing::plans::plan;
 use nno_core::contracts::billing::SubscribeRequest;
 use nno_core::contracts::provisioning::{BootstrapRequest, JobStatus, JobView, StepStatus};
 use nno_core::identity::Identity;
@@ -106,6 +107,7 @@ pub async fn launch(
             actor: &who,
             request_id: &ctx.request_id,
             at,
+            quota: plan(tier).platforms_per_tenant,
         },
     )?;
     statements.push(store::onboarding::create(
@@ -127,6 +129,10 @@ pub async fn launch(
         "onboarding_sessions.user_id",
     ];
     match db.batch_unique(statements, &columns).await? {
+        Ok(results) if results.first().map(nno_worker::d1::changes) == Some(0) => {
+            let current = store::platforms::live_count(&db, l.owner_tenant_id).await?;
+            return Err(over_quota(tier, current));
+        }
         Ok(_) => {}
         Err(column) => {
             // The same request racing itself: answer with the session that won.
@@ -158,6 +164,17 @@ pub async fn launch(
         .await?
         .ok_or_else(ApiError::internal)?;
     Ok((p, session))
+}
+
+/// The tenant has as many live platforms as `tier` allows.
+fn over_quota(tier: Tier, current: u64) -> ApiError {
+    let limit = plan(tier).platforms_per_tenant.unwrap_or(0);
+    let s = if limit == 1 { "" } else { "s" };
+    ApiError::new(
+        ErrorCode::QuotaExceeded,
+        format!("the {tier} tier allows {limit} live platform{s} per tenant; choose a larger tier or cancel a platform"),
+    )
+    .with_details(json!({ "resource": "platforms", "tier": tier, "limit": limit, "current": current }))
 }
 
 /// Asks billing for the platform's customer and subscription (once: it answers with

@@ -44,7 +44,7 @@ pub async fn create(
     nno_core::platform::validate_slug(&body.slug)
         .map_err(|why| ApiError::invalid("slug", format!("slug {why}")))?;
     let db = db(env, ctx)?;
-    load(&db, ctx, platform, Need::Manage).await?;
+    let p = load(&db, ctx, platform, Need::Manage).await?;
     if tenants::count_of(&db, platform).await? >= MAX_TENANTS {
         return Err(ApiError::new(
             ErrorCode::Conflict,
@@ -67,13 +67,25 @@ pub async fn create(
         created_at: at,
         updated_at: at,
     };
-    match tenants::create(&db, &entity, &actor(&ctx.identity), &ctx.request_id).await? {
+    let tier =
+        nno_core::platform::Tier::parse(&p.tier).unwrap_or(nno_core::platform::Tier::Starter);
+    let quota = nno_billing::plans::plan(tier).tenants_per_platform;
+    match tenants::create(&db, &entity, quota, &actor(&ctx.identity), &ctx.request_id).await? {
         Created::Done => created(ctx, &entity),
         Created::SlugTaken => Err(ApiError::new(
             ErrorCode::Conflict,
             "a tenant of this platform already has that slug",
         )
         .with_details(serde_json::json!({ "field": "slug" }))),
+        Created::OverQuota => {
+            let limit = quota.unwrap_or(0);
+            let current = tenants::tenants_of(&db, platform).await?;
+            Err(ApiError::new(
+                ErrorCode::QuotaExceeded,
+                format!("the {tier} tier allows {limit} tenants per platform; change the platform's tier for more"),
+            )
+            .with_details(serde_json::json!({ "resource": "tenants", "tier": tier, "limit": limit, "current": current })))
+        }
         Created::BadParent => Err(ApiError::invalid(
             "parentId",
             "parentId must be a tenant (not a sub-tenant) of this platform",

@@ -63,7 +63,7 @@ pub struct NewSession<'a> {
 pub fn create(db: &Db, x: &NewSession<'_>) -> Result<worker::D1PreparedStatement, ApiError> {
     db.stmt(
         "INSERT INTO onboarding_sessions (id, platform_id, user_id, tenant_id, slug, idempotency_key, billing_email, status, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'provisioning', ?8, ?8)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'provisioning', ?8, ?8 WHERE changes() > 0",
         &[s(x.id), s(x.platform_id), s(x.user_id), s(x.tenant_id), s(x.slug), opt(x.idempotency_key), s(x.billing_email), n(x.at)],
     )
 }

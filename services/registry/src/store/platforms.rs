@@ -6,6 +6,7 @@ use nno_core::platform::{PlatformStatus, Transition, DEFAULT_STACK};
 use nno_core::ApiError;
 use nno_worker::d1::Db;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 /// A platform as stored, and as the API shows it (camelCase).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -55,6 +56,16 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Platform>, ApiError> {
     db.first(
         &format!("SELECT {COLUMNS} FROM platforms WHERE id = ?1"),
         &[s(id)],
+    )
+    .await
+}
+
+/// The owner tenant's live platforms (for a quota refusal's details).
+pub async fn live_count(db: &Db, owner_tenant_id: &str) -> Result<u64, ApiError> {
+    count(
+        db,
+        "SELECT COUNT(*) AS n FROM platforms WHERE owner_tenant_id = ?1 AND status NOT IN ('cancelled','deleted')",
+        &[s(owner_tenant_id)],
     )
     .await
 }
@@ -122,28 +133,38 @@ pub struct NewPlatform<'a> {
     pub actor: &'a str,
     pub request_id: &'a str,
     pub at: i64,
+    /// The tier's limit on the owner tenant's live platforms (`None`: unlimited).
+    pub quota: Option<u32>,
 }
 
 /// The statements that create a platform (`pending`) with its `default` stack, its
 /// empty build config, its first lifecycle event and audit entry: run in one batch
-/// (with anything else the caller adds) so a platform never exists half-made.
+/// (with anything else the caller adds, each `WHERE changes() > 0`) so a platform
+/// never exists half-made. The first inserts only while the owner tenant has fewer
+/// live platforms than `quota`, inside the statement, so two creations racing for the
+/// last slot cannot both have it; each after it only if the one before it inserted.
+/// The first result's `changes` is 0 when the quota refused it.
 pub fn create(db: &Db, p: &NewPlatform<'_>) -> Result<Vec<worker::D1PreparedStatement>, ApiError> {
     let at = n(p.at);
+    let quota = p.quota.map(|q| n(i64::from(q))).unwrap_or(JsValue::NULL);
     Ok(vec![
         db.stmt(
             "INSERT INTO platforms (id, name, slug, status, tier, owner_tenant_id, owner_user_id, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7)",
-            &[s(p.id), s(p.name), s(p.slug), s(p.tier), s(p.owner_tenant_id), opt(p.owner_user_id), at.clone()],
+             SELECT ?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7 WHERE ?8 IS NULL OR \
+             (SELECT COUNT(*) FROM platforms WHERE owner_tenant_id = ?5 AND status NOT IN ('cancelled','deleted')) < ?8",
+            &[s(p.id), s(p.name), s(p.slug), s(p.tier), s(p.owner_tenant_id), opt(p.owner_user_id), at.clone(), quota],
         )?,
         db.stmt(
-            "INSERT INTO stacks (platform_id, id, name, created_at, updated_at) VALUES (?1, ?2, ?2, ?3, ?3)",
+            "INSERT INTO stacks (platform_id, id, name, created_at, updated_at) \
+             SELECT ?1, ?2, ?2, ?3, ?3 WHERE changes() > 0",
             &[s(p.id), s(DEFAULT_STACK), at.clone()],
         )?,
         db.stmt(
-            "INSERT INTO platform_configs (platform_id, updated_by, updated_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO platform_configs (platform_id, updated_by, updated_at) \
+             SELECT ?1, ?2, ?3 WHERE changes() > 0",
             &[s(p.id), s(p.actor), at.clone()],
         )?,
-        lifecycle_event(db, p.id, None, PlatformStatus::Pending, None, p.actor, p.at, false)?,
+        lifecycle_event(db, p.id, None, PlatformStatus::Pending, None, p.actor, p.at, true)?,
         audit(
             db,
             &Audit {
@@ -157,7 +178,7 @@ pub fn create(db: &Db, p: &NewPlatform<'_>) -> Result<Vec<worker::D1PreparedStat
                 request_id: p.request_id,
                 at: p.at,
             },
-            false,
+            true,
         )?,
     ])
 }

@@ -78,21 +78,42 @@ pub enum Created {
     SlugTaken,
     /// The parent is gone or is itself a sub-tenant.
     BadParent,
+    /// The platform has as many tenants as its tier allows.
+    OverQuota,
+}
+
+/// The platform's tenants (sub-tenants are not counted against the tier).
+pub async fn tenants_of(db: &Db, platform_id: &str) -> Result<u64, ApiError> {
+    count(
+        db,
+        "SELECT COUNT(*) AS n FROM entities WHERE platform_id = ?1 AND kind = 'tenant'",
+        &[s(platform_id)],
+    )
+    .await
 }
 
 /// Creates a tenant, or a sub-tenant of `e.parent_id` if that is a tenant of the same
-/// platform (checked inside the statement, so a parent deleted meanwhile fails it).
+/// platform (checked inside the statement, so a parent deleted meanwhile fails it). A
+/// tenant only while the platform has fewer than `quota` (its tier's limit, `None`
+/// unlimited), also inside the statement, so two creations racing for the last slot
+/// cannot both have it.
 pub async fn create(
     db: &Db,
     e: &Entity,
+    quota: Option<u32>,
     actor: &str,
     request_id: &str,
 ) -> Result<Created, ApiError> {
+    let quota = quota
+        .map(|q| n(i64::from(q)))
+        .unwrap_or(wasm_bindgen::JsValue::NULL);
     let insert = db.stmt(
         "INSERT INTO entities (id, platform_id, parent_id, kind, name, slug, created_at, updated_at) \
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 \
-         WHERE ?3 IS NULL OR EXISTS (SELECT 1 FROM entities WHERE id = ?3 AND platform_id = ?2 AND kind = 'tenant')",
-        &[s(&e.id), s(&e.platform_id), opt(e.parent_id.as_deref()), s(&e.kind), s(&e.name), s(&e.slug), n(e.created_at)],
+         WHERE (?3 IS NULL OR EXISTS (SELECT 1 FROM entities WHERE id = ?3 AND platform_id = ?2 AND kind = 'tenant')) \
+         AND (?8 IS NULL OR ?4 <> 'tenant' OR \
+              (SELECT COUNT(*) FROM entities WHERE platform_id = ?2 AND kind = 'tenant') < ?8)",
+        &[s(&e.id), s(&e.platform_id), opt(e.parent_id.as_deref()), s(&e.kind), s(&e.name), s(&e.slug), n(e.created_at), quota],
     )?;
     let entry = audit(
         db,
@@ -114,7 +135,14 @@ pub async fn create(
         .await?
     {
         Err(_) => Ok(Created::SlugTaken),
-        Ok(r) if r.first().map(nno_worker::d1::changes).unwrap_or(0) == 0 => Ok(Created::BadParent),
+        Ok(r) if r.first().map(nno_worker::d1::changes).unwrap_or(0) == 0 => {
+            // A top-level tenant has no parent to be wrong: only the quota refuses it.
+            Ok(if e.parent_id.is_none() {
+                Created::OverQuota
+            } else {
+                Created::BadParent
+            })
+        }
         Ok(_) => Ok(Created::Done),
     }
 }
