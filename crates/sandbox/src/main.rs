@@ -28,11 +28,15 @@
 //! The authorization endpoints approve at once (there is no person to ask): the user is
 //! the one named by `login` (GitHub) or `login_hint` (Google), else a default.
 
+// The invoice and subscription objects are large `json!` literals.
+#![recursion_limit = "256"]
+
 mod cloudflare;
 mod http;
 mod mail;
 mod oauth;
 mod state;
+mod stripe;
 
 use state::Sandbox;
 use std::sync::{Arc, Mutex};
@@ -62,6 +66,8 @@ fn main() {
     let sandbox = Arc::new(Mutex::new(Sandbox::from_env()));
     // Separate from the rest so D1 queries and uploads do not hold up OAuth and mail.
     let cloudflare = Arc::new(Mutex::new(cloudflare::Cloudflare::from_env()));
+    let stripe = Arc::new(Mutex::new(stripe::Stripe::from_env()));
+    stripe::spawn_worker(Arc::clone(&stripe));
     eprintln!("sandbox listening on http://127.0.0.1:{port}");
     let server = Arc::new(server);
     // Chaos timeouts and fault delays hold a thread each while they wait.
@@ -70,9 +76,10 @@ fn main() {
             let server = Arc::clone(&server);
             let sandbox = Arc::clone(&sandbox);
             let cloudflare = Arc::clone(&cloudflare);
+            let stripe = Arc::clone(&stripe);
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    http::handle(request, &sandbox, &cloudflare);
+                    http::handle(request, &sandbox, &cloudflare, &stripe);
                 }
             })
         })
