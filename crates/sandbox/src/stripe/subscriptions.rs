@@ -206,6 +206,9 @@ pub fn end(st: &mut Stripe, id: &str, now: i64, reason: &str) {
     events::emit(st, "customer.subscription.deleted", snap, None, now);
 }
 
+/// A price and its quantity.
+type Holding = (String, i64);
+
 pub struct Plan {
     pub items: Vec<Item>,
     pub prorations: Vec<Line>,
@@ -223,6 +226,7 @@ pub fn check_proration_date(sub: &Subscription, at: i64, param: &str) -> Res<()>
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn proration_line(
     st: &Stripe,
     sub: &Subscription,
@@ -278,7 +282,7 @@ pub fn plan(
             )
         }
     };
-    let mut changes: Vec<(String, Option<(String, i64)>, Option<(String, i64)>)> = Vec::new();
+    let mut changes: Vec<(String, Option<Holding>, Option<Holding>)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let param = |k: &str| format!("{prefix}[{i}][{k}]");
         if let Some(o) = e.as_object() {
