@@ -138,6 +138,11 @@ test('auth and error classes', async () => {
   await rejects(stripe.subscriptions.update('sub_nope', { proration_behavior: 'none' }), Stripe.errors.StripeInvalidRequestError, {
     code: 'resource_missing',
   });
+  // /_sandbox/faults applies to /v1 paths, in Stripe's error shape.
+  const armed = await fetch(`${ORIGIN}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ pathPrefix: '/v1/customers', status: 500, times: 1 }) });
+  assert.equal(armed.status, 200);
+  await rejects(stripe.customers.list(), Stripe.errors.StripeAPIError, { statusCode: 500 });
+  assert.equal((await stripe.customers.list({ limit: 1 })).object, 'list');
   // Basic auth with the key as user name, and the Request-Id header.
   const res = await fetch(`${ORIGIN}/v1/customers?limit=1`, { headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` } });
   assert.equal(res.status, 200);
