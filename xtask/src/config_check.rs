@@ -270,4 +270,30 @@ mod tests {
         );
         assert!(num("CF_BUDGET_LIMIT") < crate::sandbox::CF_RATE_LIMIT);
     }
+
+    #[test]
+    fn billing_local_stripe_secrets_match_the_sandbox() {
+        let root = repo_root();
+        let vars =
+            std::fs::read_to_string(crate_dir(&root, "billing").join(".dev.vars.example")).unwrap();
+        // The sandbox accepts billing's key and signs webhooks with billing's secret.
+        assert_eq!(
+            crate::platform::dev_var(&vars, "STRIPE_SECRET_KEY").as_deref(),
+            Some(crate::sandbox::STRIPE_SECRET_KEY)
+        );
+        assert_eq!(
+            crate::platform::dev_var(&vars, "STRIPE_WEBHOOK_SECRET").as_deref(),
+            Some(crate::sandbox::STRIPE_WEBHOOK_SECRET)
+        );
+        let sandbox =
+            std::fs::read_to_string(root.join("crates/sandbox/src/stripe/mod.rs")).unwrap();
+        assert!(sandbox.contains(&format!(
+            "DEFAULT_KEY: &str = \"{}\"",
+            crate::sandbox::STRIPE_SECRET_KEY
+        )));
+        assert!(sandbox.contains(&format!(
+            "DEFAULT_WEBHOOK_SECRET: &str = \"{}\"",
+            crate::sandbox::STRIPE_WEBHOOK_SECRET
+        )));
+    }
 }

@@ -1,5 +1,6 @@
-//! The sandbox (crates/sandbox): the stand-in for Resend, GitHub and Google that local
-//! runs and tests talk to. Its port is fixed because the services' `.dev.vars` name it.
+//! The sandbox (crates/sandbox): the stand-in for Resend, GitHub, Google, the Cloudflare
+//! API and the Stripe API that local runs and tests talk to. Its port is fixed because
+//! the services' `.dev.vars` name it.
 
 use crate::util::{self, step, Cmd};
 use std::path::Path;
@@ -14,6 +15,21 @@ pub const PORT: u16 = 8790;
 /// deployed budget stays under Cloudflare's. A config test holds the two together.
 pub const CF_RATE_LIMIT: u64 = 150;
 pub const CF_RATE_WINDOW_MS: u64 = 10_000;
+
+/// Where the Stripe stand-in delivers its webhooks locally: billing's endpoint behind
+/// the gateway on its default port.
+pub const STRIPE_WEBHOOK_PATH: &str = "/api/v1/billing/webhooks/stripe";
+/// Billing's local Stripe secrets (`services/billing/.dev.vars.example`: the sandbox
+/// signs with STRIPE_WEBHOOK_SECRET and accepts STRIPE_SECRET_KEY).
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_local_sandbox";
+pub const STRIPE_SECRET_KEY: &str = "sk_test_local_sandbox";
+
+pub fn stripe_webhook_url() -> String {
+    format!(
+        "http://127.0.0.1:{}{STRIPE_WEBHOOK_PATH}",
+        crate::dev::DEFAULT_PORT
+    )
+}
 
 pub struct Sandbox {
     child: Child,
@@ -32,7 +48,9 @@ pub fn url() -> String {
 
 /// Builds and starts the sandbox; `log` receives its output when given.
 pub fn start(root: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
-    step("building and starting the sandbox (Resend, GitHub, Google stand-ins)");
+    step(
+        "building and starting the sandbox (Resend, GitHub, Google, Cloudflare, Stripe stand-ins)",
+    );
     if !util::port_is_free(PORT) {
         return Err(format!(
             "port {PORT} (the sandbox) is in use: is another `cargo xtask dev` or test run going?"
@@ -61,6 +79,9 @@ pub fn start(root: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
             "SANDBOX_CLOUDFLARE_RATE_BLOCK_MS",
             CF_RATE_WINDOW_MS.to_string(),
         )
+        .env("SANDBOX_STRIPE_SECRET_KEY", STRIPE_SECRET_KEY)
+        .env("SANDBOX_STRIPE_WEBHOOK_URL", stripe_webhook_url())
+        .env("SANDBOX_STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET)
         .stdin(Stdio::null());
     if let Some(log) = log {
         let f = std::fs::File::create(log).map_err(|e| e.to_string())?;

@@ -2,6 +2,7 @@
 
 use crate::cloudflare::Cloudflare;
 use crate::state::{Fault, Sandbox};
+use crate::stripe::Stripe;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Read;
@@ -13,6 +14,8 @@ pub struct Incoming {
     pub method: Method,
     pub path: String,
     pub query: HashMap<String, String>,
+    /// The query string as sent (Stripe's bracket parameters repeat and nest).
+    pub raw_query: String,
     pub headers: HashMap<String, String>,
     /// The body as sent (Cloudflare uploads are binary multipart).
     pub bytes: Vec<u8>,
@@ -65,7 +68,12 @@ pub enum Reply {
 const BODY_CAP: u64 = 1 << 20;
 const CLOUDFLARE_BODY_CAP: u64 = 32 << 20;
 
-pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>, cloudflare: &Mutex<Cloudflare>) {
+pub fn handle(
+    mut request: Request,
+    sandbox: &Mutex<Sandbox>,
+    cloudflare: &Mutex<Cloudflare>,
+    stripe: &Mutex<Stripe>,
+) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let is_cloudflare = path.starts_with(crate::cloudflare::BASE);
@@ -81,6 +89,7 @@ pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>, cloudflare: &Mutex
         method: request.method().clone(),
         path: path.to_string(),
         query: parse_pairs(query),
+        raw_query: query.to_string(),
         headers: request
             .headers()
             .iter()
@@ -97,6 +106,10 @@ pub fn handle(mut request: Request, sandbox: &Mutex<Sandbox>, cloudflare: &Mutex
     let fault = lock(sandbox).take_fault(&incoming.path);
     let reply = if is_cloudflare {
         crate::cloudflare::handle(&incoming, cloudflare, fault)
+    } else if incoming.path.starts_with(crate::stripe::BASE) {
+        crate::stripe::handle(&incoming, stripe, fault)
+    } else if incoming.path.starts_with(crate::stripe::inspect::PREFIX) {
+        crate::stripe::inspect_route(&incoming, stripe)
     } else if incoming
         .path
         .starts_with(crate::cloudflare::inspect::PREFIX)

@@ -16,9 +16,18 @@
 //!   `nno.example`); rate limit `SANDBOX_CLOUDFLARE_RATE_LIMIT` (1200) per
 //!   `SANDBOX_CLOUDFLARE_RATE_WINDOW_MS` (300000), block `SANDBOX_CLOUDFLARE_RATE_BLOCK_MS`
 //!   (= window); `SANDBOX_CLOUDFLARE_SSL_POLLS_TO_ACTIVE` (2). See `cloudflare/mod.rs`.
+//! - Stripe API (customers, products and prices with the seeded NNO catalog, billing
+//!   meters and meter events, subscriptions with prorations, invoices and
+//!   `create_preview`, test clocks with renewals and dunning, events, signed webhook
+//!   delivery), at `/v1/…` at the root (the `stripe` npm client takes no path prefix),
+//!   key `SANDBOX_STRIPE_SECRET_KEY` (default `sk_test_local_sandbox`), webhooks to
+//!   `SANDBOX_STRIPE_WEBHOOK_URL` signed with `SANDBOX_STRIPE_WEBHOOK_SECRET` (default
+//!   `whsec_local_sandbox`). See `stripe/mod.rs`; test controls under
+//!   `/_sandbox/stripe/` (`stripe/inspect.rs`).
 //! - Inspection for tests: `GET /_sandbox/emails[?to=addr]` lists captured e-mails,
 //!   `POST /_sandbox/faults {"pathPrefix","status","times","delayMs","body"}` makes the next
-//!   matching requests fail or wait (on Cloudflare paths in Cloudflare's envelope),
+//!   matching requests fail or wait (on Cloudflare paths in Cloudflare's envelope, on
+//!   `/v1/` paths in Stripe's error shape),
 //!   `GET /health`.
 //! - Cloudflare test controls: `GET /_sandbox/cloudflare/state`, `GET …/stats`,
 //!   `GET|POST …/config {sslPollsToActive, rateLimit, rateWindowMs, blockMs}`,
@@ -28,11 +37,15 @@
 //! The authorization endpoints approve at once (there is no person to ask): the user is
 //! the one named by `login` (GitHub) or `login_hint` (Google), else a default.
 
+// The invoice and subscription objects are large `json!` literals.
+#![recursion_limit = "256"]
+
 mod cloudflare;
 mod http;
 mod mail;
 mod oauth;
 mod state;
+mod stripe;
 
 use state::Sandbox;
 use std::sync::{Arc, Mutex};
@@ -62,6 +75,8 @@ fn main() {
     let sandbox = Arc::new(Mutex::new(Sandbox::from_env()));
     // Separate from the rest so D1 queries and uploads do not hold up OAuth and mail.
     let cloudflare = Arc::new(Mutex::new(cloudflare::Cloudflare::from_env()));
+    let stripe = Arc::new(Mutex::new(stripe::Stripe::from_env()));
+    stripe::spawn_worker(Arc::clone(&stripe));
     eprintln!("sandbox listening on http://127.0.0.1:{port}");
     let server = Arc::new(server);
     // Chaos timeouts and fault delays hold a thread each while they wait.
@@ -70,9 +85,10 @@ fn main() {
             let server = Arc::clone(&server);
             let sandbox = Arc::clone(&sandbox);
             let cloudflare = Arc::clone(&cloudflare);
+            let stripe = Arc::clone(&stripe);
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    http::handle(request, &sandbox, &cloudflare);
+                    http::handle(request, &sandbox, &cloudflare, &stripe);
                 }
             })
         })
