@@ -183,6 +183,7 @@ pub fn run(
     opts.log_level = log_level;
     let p = platform::start(root, tools, &opts)?;
     util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
+    crate::sandbox::point_stripe_webhooks(p.port)?;
     let port = p.port;
 
     let headers = vec![("Authorization".to_string(), format!("Bearer {service_key}"))];

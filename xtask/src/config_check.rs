@@ -285,6 +285,11 @@ mod tests {
             crate::platform::dev_var(&vars, "STRIPE_WEBHOOK_SECRET").as_deref(),
             Some(crate::sandbox::STRIPE_WEBHOOK_SECRET)
         );
+        // Billing calls the sandbox, not Stripe, locally.
+        assert_eq!(
+            crate::platform::dev_var(&vars, "STRIPE_API_BASE_URL"),
+            Some(crate::sandbox::url())
+        );
         let sandbox =
             std::fs::read_to_string(root.join("crates/sandbox/src/stripe/mod.rs")).unwrap();
         assert!(sandbox.contains(&format!(

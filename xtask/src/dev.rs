@@ -38,6 +38,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let console = match util::wait_for_ok(port, "/health", Duration::from_secs(90)) {
         Ok(_) => {
+            if let Err(e) = crate::sandbox::point_stripe_webhooks(port) {
+                eprintln!("warning: {e}");
+            }
             let admin = bootstrap_admin(&root, port);
             step("starting the console (Vite) on its port");
             let console = crate::console::start_dev(&root, port, None);

@@ -16,19 +16,40 @@ pub const PORT: u16 = 8790;
 pub const CF_RATE_LIMIT: u64 = 150;
 pub const CF_RATE_WINDOW_MS: u64 = 10_000;
 
-/// Where the Stripe stand-in delivers its webhooks locally: billing's endpoint behind
-/// the gateway on its default port.
+/// Where the Stripe stand-in delivers its webhooks: billing's endpoint behind the
+/// gateway (whose port is known once the platform runs: `point_stripe_webhooks`).
 pub const STRIPE_WEBHOOK_PATH: &str = "/api/v1/billing/webhooks/stripe";
 /// Billing's local Stripe secrets (`services/billing/.dev.vars.example`: the sandbox
 /// signs with STRIPE_WEBHOOK_SECRET and accepts STRIPE_SECRET_KEY).
 pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_local_sandbox";
 pub const STRIPE_SECRET_KEY: &str = "sk_test_local_sandbox";
 
-pub fn stripe_webhook_url() -> String {
-    format!(
-        "http://127.0.0.1:{}{STRIPE_WEBHOOK_PATH}",
-        crate::dev::DEFAULT_PORT
-    )
+pub fn stripe_webhook_url(gateway_port: u16) -> String {
+    format!("http://127.0.0.1:{gateway_port}{STRIPE_WEBHOOK_PATH}")
+}
+
+/// Tells the sandbox's Stripe to deliver its events to the gateway on `gateway_port`,
+/// signed with billing's local webhook secret.
+pub fn point_stripe_webhooks(gateway_port: u16) -> Result<(), String> {
+    let body = serde_json::json!({
+        "url": stripe_webhook_url(gateway_port),
+        "secret": STRIPE_WEBHOOK_SECRET,
+    })
+    .to_string();
+    let (status, answer) = util::http_request(
+        PORT,
+        "POST",
+        "/_sandbox/stripe/webhooks",
+        Some(&body),
+        Duration::from_secs(5),
+    )?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the sandbox refused the Stripe webhook endpoint ({status}): {answer}"
+        ))
+    }
 }
 
 pub struct Sandbox {
@@ -80,7 +101,6 @@ pub fn start(root: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
             CF_RATE_WINDOW_MS.to_string(),
         )
         .env("SANDBOX_STRIPE_SECRET_KEY", STRIPE_SECRET_KEY)
-        .env("SANDBOX_STRIPE_WEBHOOK_URL", stripe_webhook_url())
         .env("SANDBOX_STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET)
         .stdin(Stdio::null());
     if let Some(log) = log {

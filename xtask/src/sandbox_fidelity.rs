@@ -13,7 +13,9 @@ pub const PORT: u16 = 18931;
 /// The Stripe test's own sandbox (the Cloudflare test takes PORT, wrangler's PORT + 1).
 pub const STRIPE_PORT: u16 = 18933;
 
-pub fn run(root: &Path) -> Result<(), String> {
+/// `npm ci` of the fidelity packages (the end-to-end suite also uses their `stripe`,
+/// to sign a webhook as Stripe's own package does).
+pub fn install(root: &Path) -> Result<(), String> {
     let dir = root.join("crates/sandbox/fidelity");
     toolchain::npm_ci(
         &dir,
@@ -25,7 +27,12 @@ pub fn run(root: &Path) -> Result<(), String> {
             "qs/package.json",
         ],
         "installing the fidelity test's npm packages from crates/sandbox/fidelity/package-lock.json",
-    )?;
+    )
+}
+
+pub fn run(root: &Path) -> Result<(), String> {
+    let dir = root.join("crates/sandbox/fidelity");
+    install(root)?;
     step("building the sandbox");
     util::run(
         Cmd::new("cargo")

@@ -32,6 +32,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let tools = toolchain::ensure(&root)?;
             build::build_all(&root, &tools, false)?;
             platform::ensure_dev_vars(&root)?;
+            crate::sandbox_fidelity::install(&root)?;
             let work = fresh_work(&root)?;
             let result = only(&root, &tools, &work, name);
             eprintln!(
@@ -119,6 +120,7 @@ fn only(root: &Path, tools: &Toolchain, work: &Path, name: &str) -> Result<(), S
         show_log(&log);
         return Err(e);
     }
+    crate::sandbox::point_stripe_webhooks(full.port)?;
     // `--only console`: the console's browser journey instead of a Rust test file.
     if name == "console" {
         crate::console::ensure(root)?;
@@ -239,6 +241,7 @@ fn end_to_end(root: &Path, tools: &Toolchain, work: &Path) -> Result<(), String>
         }
         return Err(e);
     }
+    crate::sandbox::point_stripe_webhooks(full.port)?;
     let gateway_vars = std::fs::read_to_string(crate_dir(root, "gateway").join(".dev.vars"))
         .map_err(|e| e.to_string())?;
     let service_key = service_key(root)?;

@@ -111,13 +111,31 @@ pub fn port_is_free(port: u16) -> bool {
 /// Minimal HTTP/1.1 GET (status, body) used for readiness checks, so the task runner
 /// needs no HTTP client crate.
 pub fn http_get(port: u16, path: &str, timeout: Duration) -> Result<(u16, String), String> {
+    http_request(port, "GET", path, None, timeout)
+}
+
+/// One HTTP/1.1 exchange on loopback; `json` is sent as the body when given.
+pub fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    timeout: Duration,
+) -> Result<(u16, String), String> {
     let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), timeout)
         .map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
+    let body = json.unwrap_or("");
+    let typed = if json.is_some() {
+        "Content-Type: application/json\r\n"
+    } else {
+        ""
+    };
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{typed}Content-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();

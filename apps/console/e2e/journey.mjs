@@ -575,6 +575,8 @@ await test("an onboarding that fails at a step shows its error, and Retry comple
   await o.getByLabel("Platform name").fill(`Retry ${RUN}`);
   await o.getByLabel("Slug").fill(slug);
   await o.getByText(`${slug} is available`).waitFor();
+  // The tenant's second platform: starter allows one per tenant, growth three.
+  await o.getByLabel("Tier").selectOption("growth");
   await o.getByRole("button", { name: "Create platform" }).click();
   await o.waitForURL(/\/onboarding\//);
   const status = o.getByTestId("onboarding-status");

@@ -362,6 +362,34 @@ fn webhooks_replayed_and_shuffled_take_effect_once() {
         "one suspension for many deliveries: {}",
         life.body
     );
+    // Each of the customer's failed-payment events (days 0, 3 and 8) went out three times.
+    let events = stripe(
+        "GET",
+        "/v1/events",
+        &[("type", "invoice.payment_failed"), ("limit", "100")],
+    )
+    .json();
+    let ours: Vec<&str> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["object"]["customer"] == cus.as_str())
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(ours.len(), 3, "{events}");
+    let deliveries = control("GET", "deliveries", None).json();
+    let deliveries = deliveries
+        .as_array()
+        .or_else(|| deliveries["data"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    for id in ours {
+        let ok = deliveries
+            .iter()
+            .filter(|d| d["eventId"] == id && d["ok"] == true)
+            .count();
+        assert!(ok >= 3, "{id} was delivered {ok} times");
+    }
 }
 
 fn event_for(subscription_id: &str, id: &str) -> String {
@@ -656,4 +684,93 @@ fn bad_input_is_refused_on_every_billing_endpoint() {
         "good",
         "nothing changed"
     );
+}
+
+#[test]
+fn quotas_hold_the_tiers_limits_even_for_creations_racing_for_the_last_slot() {
+    // Starter: one live platform per tenant. Two onboardings at once: exactly one.
+    let (owner, _) = customer("quota");
+    let me = owner.bearer();
+    let answers: Vec<e2e::Reply> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..2)
+            .map(|i| {
+                let me = me.clone();
+                scope.spawn(move || {
+                    api(
+                        "POST",
+                        "/api/v1/onboarding/sessions",
+                        Some(&json!({ "platformName": format!("Racer {i}"), "slug": slug(&format!("racer{i}")), "tier": "starter" })),
+                        Some(&me),
+                    )
+                })
+            })
+            .collect();
+        racers
+            .into_iter()
+            .map(|r| r.join().expect("racer"))
+            .collect()
+    });
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [201, 403],
+        "{:?}",
+        answers.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    let refused = answers.iter().find(|r| r.status == 403).unwrap();
+    let e = refused.envelope("QUOTA_EXCEEDED");
+    assert_eq!(e["error"]["details"]["resource"], "platforms");
+    assert_eq!(e["error"]["details"]["limit"], 1);
+    assert_eq!(e["error"]["details"]["current"], 1);
+    // Growth allows three: a second platform on growth is fine.
+    let second = api(
+        "POST",
+        "/api/v1/onboarding/sessions",
+        Some(&json!({ "platformName": "Bigger", "slug": slug("bigger"), "tier": "growth" })),
+        Some(&me),
+    );
+    assert_eq!(second.status, 201, "{}", second.body);
+
+    // Starter: three tenants per platform (sub-tenants not counted). Five at once.
+    let pid = answers
+        .iter()
+        .find(|r| r.status == 201)
+        .map(|r| r.json()["platformId"].as_str().unwrap().to_string())
+        .unwrap();
+    let base = format!("/api/v1/platforms/{pid}/tenants");
+    let answers: Vec<e2e::Reply> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..5)
+            .map(|i| {
+                let (me, base) = (me.clone(), base.clone());
+                scope.spawn(move || {
+                    api("POST", &base, Some(&json!({ "name": format!("Tenant {i}"), "slug": format!("tenant-{i}") })), Some(&me))
+                })
+            })
+            .collect();
+        racers
+            .into_iter()
+            .map(|r| r.join().expect("racer"))
+            .collect()
+    });
+    let created: Vec<&e2e::Reply> = answers.iter().filter(|r| r.status == 201).collect();
+    let refused: Vec<&e2e::Reply> = answers.iter().filter(|r| r.status == 403).collect();
+    assert_eq!(
+        (created.len(), refused.len()),
+        (3, 2),
+        "{:?}",
+        answers.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    let e = refused[0].envelope("QUOTA_EXCEEDED");
+    assert_eq!(e["error"]["details"]["resource"], "tenants");
+    assert_eq!(e["error"]["details"]["limit"], 3);
+    assert_eq!(e["error"]["details"]["current"], 3);
+    let parent = created[0].json()["id"].as_str().unwrap().to_string();
+    let sub = api(
+        "POST",
+        &base,
+        Some(&json!({ "name": "Depot", "slug": "depot", "parentId": parent })),
+        Some(&me),
+    );
+    assert_eq!(sub.status, 201, "sub-tenants are not counted: {}", sub.body);
 }
