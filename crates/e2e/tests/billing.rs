@@ -78,6 +78,22 @@ fn onboarding_subscribes_the_platform_once() {
     assert_eq!(c["metadata"]["platform_id"], pid.as_str(), "{c}");
     assert_eq!(c["email"], owner.email.as_str());
 
+    // What the tier allows and includes.
+    let q = api(
+        "GET",
+        &format!("/api/v1/billing/quota?platformId={pid}"),
+        None,
+        Some(&owner.bearer()),
+    );
+    assert_eq!(q.status, 200, "{}", q.body);
+    let q = q.json();
+    assert_eq!(q["tier"], "starter");
+    assert_eq!(
+        q["limits"],
+        json!({ "platformsPerTenant": 1, "tenantsPerPlatform": 3, "features": 5 })
+    );
+    assert_eq!(q["includedPerMonth"]["workerInvocations"], 5_000_000);
+
     // Onboarding's step again (a retry after a lost answer): the same ones, nothing new.
     let again = billing_post(
         &service(),
@@ -534,6 +550,7 @@ fn only_the_owning_tenant_sees_and_changes_billing() {
         format!("subscription?platformId={pid}"),
         format!("subscription/proration-preview?platformId={pid}&tier=scale"),
         format!("invoices?platformId={pid}"),
+        format!("quota?platformId={pid}"),
     ];
     for path in &reads {
         assert_eq!(get(&owner.bearer(), path).status, 200, "owner {path}");
@@ -585,6 +602,7 @@ fn bad_input_is_refused_on_every_billing_endpoint() {
     let get = |path: &str| api("GET", &format!("/api/v1/billing/{path}"), None, Some(&me));
     for (path, field) in [
         ("subscription".to_string(), "platformId"),
+        ("quota".to_string(), "platformId"),
         (
             "subscription?platformId=NOT-AN-ID".to_string(),
             "platformId",

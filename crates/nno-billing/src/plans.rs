@@ -33,6 +33,17 @@ impl Metric {
         }
     }
 
+    /// The JSON field name (`workerInvocations`).
+    pub const fn camel(self) -> &'static str {
+        match self {
+            Metric::WorkerInvocations => "workerInvocations",
+            Metric::D1RowsRead => "d1RowsRead",
+            Metric::D1RowsWritten => "d1RowsWritten",
+            Metric::R2Operations => "r2Operations",
+            Metric::KvOperations => "kvOperations",
+        }
+    }
+
     /// The Stripe billing meter's `event_name` for overage of this metric.
     pub fn meter_event(self) -> String {
         format!("nno_{}", self.as_str())

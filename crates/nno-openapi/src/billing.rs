@@ -149,6 +149,26 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
                 "pagination": closed(json!({ "hasMore": { "type": "boolean" }, "nextCursor": nullable_string() })),
             }))))
             .errors(&[404, 422]))),
+        ("getQuota", platform_query(Describe::new(t, "What a platform's tier allows and includes")
+            .doc("The tier's limits (null: unlimited), enforced where things are created (403 `QUOTA_EXCEEDED` with the limit and the current count), and what a month includes before overage.")
+            .auth(Auth::Any)
+            .ok(200, json_response("The tier's quota.", closed(json!({
+                "platformId": platform_id(),
+                "tier": tier(),
+                "limits": closed(json!({
+                    "platformsPerTenant": nullable_int("live platforms per NNO tenant"),
+                    "tenantsPerPlatform": nullable_int("tenants (not sub-tenants) per platform"),
+                    "features": nullable_int("features per platform"),
+                })),
+                "includedPerMonth": closed(json!({
+                    "workerInvocations": { "type": "integer" },
+                    "d1RowsRead": { "type": "integer" },
+                    "d1RowsWritten": { "type": "integer" },
+                    "r2Operations": { "type": "integer" },
+                    "kvOperations": { "type": "integer" },
+                })),
+            }))))
+            .errors(&[404, 422]))),
         ("stripeWebhook", Describe::new(t, "Stripe's webhook")
             .doc("Stripe's event deliveries, authenticated only by `Stripe-Signature` (`t=…,v1=…`: HMAC-SHA256 of `{t}.{body}` with the endpoint's secret; 300 s tolerance; any `v1` may match, for secret rotation). A missing, bad or stale signature is 400 and changes nothing. An event is applied by reading its subscription from Stripe again, so deliveries in any order, and repeats, end in the same state; `status` says whether it was `applied`, a `duplicate` of one that was, or `ignored` (not about a subscription billing keeps).")
             .auth(Auth::Public)

@@ -12,6 +12,7 @@
 //!   POST subscription/cancel {platformId}             at the period's end
 //!   POST subscription/resume {platformId}
 //!   GET  invoices?platformId=[&limit=&cursor=]
+//!   GET  quota?platformId=                            the tier's limits and allowances
 //!   POST webhooks/stripe                              Stripe's events (signature only)
 //!   GET /health, /health/live
 
@@ -58,6 +59,7 @@ async fn dispatch(op: Op, req: Request, env: &Env, ctx: &RequestContext) -> ApiR
         Op::Cancel => s::set_cancel(req, env, ctx, true).await,
         Op::Resume => s::set_cancel(req, env, ctx, false).await,
         Op::ListInvoices => s::invoices(env, ctx).await,
+        Op::GetQuota => s::quota(env, ctx).await,
         Op::StripeWebhook => webhooks::receive(req, env, ctx).await,
     }
 }

@@ -488,3 +488,31 @@ pub async fn invoices(env: &Env, ctx: &RequestContext) -> ApiResult {
         &json!({ "data": data, "pagination": { "hasMore": has_more, "nextCursor": next } }),
     )
 }
+
+/// `GET quota`: what the platform's tier allows (registry enforces the counts where
+/// things are created) and includes each month.
+pub async fn quota(env: &Env, ctx: &RequestContext) -> ApiResult {
+    let pid = query_platform(ctx)?;
+    let db = db(env, ctx)?;
+    let row = load(&db, ctx, &pid, Need::Read).await?;
+    let tier = parse_tier("tier", &row.tier)?;
+    let p = plan(tier);
+    let included: serde_json::Map<String, Value> = nno_billing::plans::Metric::ALL
+        .iter()
+        .map(|m| (m.camel().to_string(), json!(p.included(*m))))
+        .collect();
+    ok(
+        ctx,
+        200,
+        &json!({
+            "platformId": pid,
+            "tier": tier,
+            "limits": {
+                "platformsPerTenant": p.platforms_per_tenant,
+                "tenantsPerPlatform": p.tenants_per_platform,
+                "features": p.features,
+            },
+            "includedPerMonth": included,
+        }),
+    )
+}

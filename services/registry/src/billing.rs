@@ -15,10 +15,11 @@ use nno_worker::d1::Db;
 use nno_worker::RequestContext;
 use worker::{Env, Headers, Method};
 
-pub async fn subscribe(
+async fn post<Req: serde::Serialize>(
     env: &Env,
     ctx: &RequestContext,
-    req: &SubscribeRequest,
+    path: &str,
+    req: &Req,
 ) -> Result<SubscriptionView, ApiError> {
     let key = env
         .secret(nno_worker::caller::SECRET)
@@ -33,12 +34,46 @@ pub async fn subscribe(
         .call(
             ctx,
             Method::Post,
-            "/subscription",
+            path,
             Some(req),
             Some((&key, INTERNAL_JSON)),
             Headers::new(),
         )
         .await
+}
+
+pub async fn subscribe(
+    env: &Env,
+    ctx: &RequestContext,
+    req: &SubscribeRequest,
+) -> Result<SubscriptionView, ApiError> {
+    post(env, ctx, "/subscription", req).await
+}
+
+/// Cancels the platform's subscription at the period's end (or takes that back).
+/// A platform billing has no subscription for (404), or one that has ended (409),
+/// has nothing to stop: that is not a failure.
+pub async fn set_cancel(
+    env: &Env,
+    ctx: &RequestContext,
+    platform_id: &str,
+    cancel: bool,
+) -> Result<(), ApiError> {
+    let path = if cancel {
+        "/subscription/cancel"
+    } else {
+        "/subscription/resume"
+    };
+    let body = serde_json::json!({ "platformId": platform_id });
+    match post(env, ctx, path, &body).await {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.status(), 404 | 409) => Ok(()),
+        Err(e) => Err(ApiError::new(
+            ErrorCode::UpstreamError,
+            "billing did not take the change; nothing was changed",
+        )
+        .with_cause(format!("billing {path}: {} {}", e.status(), e.message))),
+    }
 }
 
 /// Billing's standing for a platform, newest first: stored, then acted on if it

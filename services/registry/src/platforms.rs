@@ -283,6 +283,15 @@ pub async fn lifecycle(
             "NNO suspended this platform; contact support to restore it",
         ));
     }
+    // A cancellation is the subscription's: Stripe stops renewing it at the period's
+    // end (billing then completes the cancellation); restoring takes that back.
+    match (t, p.status()) {
+        (Transition::Cancel, _) => crate::billing::set_cancel(env, ctx, &p.id, true).await?,
+        (Transition::Restore, PlatformStatus::PendingCancellation) => {
+            crate::billing::set_cancel(env, ctx, &p.id, false).await?
+        }
+        _ => {}
+    }
     apply(
         env,
         ctx,
@@ -301,6 +310,8 @@ pub async fn lifecycle(
 pub async fn delete(env: &Env, ctx: &RequestContext, id: &str) -> ApiResult {
     let db = db(env, ctx)?;
     let p = load(&db, ctx, id, Need::Manage).await?;
+    // A deleted platform is not renewed (the period paid for runs out).
+    crate::billing::set_cancel(env, ctx, &p.id, true).await?;
     apply(env, ctx, &db, &p, Transition::Delete, None, None).await?;
     if let Err(e) = crate::provisioning::deprovision(env, ctx, id).await {
         // The platform is deleted either way; drift/reconcile finds what was left.

@@ -14,6 +14,7 @@ pub enum Op {
     Cancel,
     Resume,
     ListInvoices,
+    GetQuota,
     StripeWebhook,
 }
 
@@ -21,7 +22,7 @@ use Method::{Get, Post};
 use Op::*;
 
 #[rustfmt::skip]
-pub const ENDPOINTS: [Endpoint<Op>; 8] = [
+pub const ENDPOINTS: [Endpoint<Op>; 9] = [
     e(Get, "subscription", "getSubscription", GetSubscription, Auth, None),
     e(Post, "subscription", "createSubscription", CreateSubscription, Auth, None),
     e(Get, "subscription/proration-preview", "previewTierChange", PreviewTierChange, Auth, None),
@@ -29,6 +30,7 @@ pub const ENDPOINTS: [Endpoint<Op>; 8] = [
     e(Post, "subscription/cancel", "cancelSubscription", Cancel, Auth, None),
     e(Post, "subscription/resume", "resumeSubscription", Resume, Auth, None),
     e(Get, "invoices", "listInvoices", ListInvoices, Auth, None),
+    e(Get, "quota", "getQuota", GetQuota, Auth, None),
     // Stripe's deliveries: no credential but the signature, checked by billing.
     e(Post, "webhooks/stripe", "stripeWebhook", StripeWebhook, Public, None),
 ];
