@@ -589,6 +589,48 @@ await test("an onboarding that fails at a step shows its error, and Retry comple
   return o;
 });
 
+await test("the owner changes the platform's tier after its preview, cancels the subscription and resumes it", async () => {
+  const o = on(ownerPage);
+  await o.goto(`${CONSOLE}/platforms/${platformId}?tab=billing`);
+  await o.locator('[data-testid="billing-tier"][data-tier="growth"]').waitFor();
+  const price = (await o.getByTestId("billing-price").textContent())?.trim();
+  check(price === "$199.00 a month", `growth's price: ${price}`);
+  const renewal = (await o.getByTestId("billing-renewal").textContent())?.trim() ?? "";
+  check(/^\d{4}-\d\d-\d\d$/.test(renewal), `a renewal date: ${renewal}`);
+  await o.locator('[data-standing="good"]').waitFor();
+
+  // Scale: the preview says what is charged now, and the invoice charges exactly that.
+  await o.getByLabel("New tier").selectOption("scale");
+  const preview = (await o.getByTestId("preview-amount").textContent())?.trim() ?? "";
+  check(/^\$[1-9][\d,]*\.\d\d$/.test(preview), `an upgrade costs something now: ${preview}`);
+  await o.getByRole("button", { name: "Change to Scale" }).click();
+  await o.getByRole("dialog").getByText(`You are charged ${preview} now`).waitFor();
+  await confirm(o, "Change tier");
+  const charged = (await o.getByTestId("charged-amount").textContent())?.trim();
+  check(charged === preview, `charged ${charged}, the preview said ${preview}`);
+  await o.locator('[data-testid="billing-tier"][data-tier="scale"]').waitFor();
+  check((await o.getByTestId("billing-price").textContent())?.trim() === "$799.00 a month", "scale's price");
+  const invoices = o.getByRole("table", { name: "Invoices" });
+  await until(async () => (await invoices.locator("tbody tr").count()) >= 2, "the first month's invoice and the change's");
+  await invoices.getByRole("row").filter({ hasText: preview }).first().waitFor();
+
+  // Cancel at the period's end: the platform follows through Stripe's webhook.
+  await o.getByRole("button", { name: "Cancel subscription" }).click();
+  await o.getByRole("dialog").getByText(`until the end of the period, ${renewal}`).waitFor();
+  await confirm(o, "Cancel subscription");
+  await o.locator('[data-standing="cancelling"]').waitFor();
+  await o.getByText(`Ends on ${renewal}`).first().waitFor();
+  await o.locator('main [data-status="pending_cancellation"]').first().waitFor({ timeout: 30_000 });
+
+  // Resume: good standing, and the platform active again.
+  await o.getByRole("button", { name: "Resume subscription" }).click();
+  await confirm(o, "Resume");
+  await o.locator('[data-standing="good"]').waitFor();
+  await o.locator('main [data-status="active"]').first().waitFor({ timeout: 30_000 });
+  await o.getByRole("button", { name: "Cancel subscription" }).waitFor();
+  return o;
+});
+
 await test("the owner cancels the platform and then deletes it", async () => {
   const o = on(ownerPage);
   await o.goto(`${CONSOLE}/platforms/${platformId}`);

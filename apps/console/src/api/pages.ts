@@ -1,9 +1,9 @@
 // Cursor-paged lists (`{data, pagination: {hasMore, nextCursor, total}}`) as one
 // infinite query: the pages loaded so far, flattened, and the next page on demand.
 import { useInfiniteQuery, type QueryKey } from "@tanstack/react-query";
-import type { Page } from "./types";
+import type { CursorPage } from "./types";
 
-export function useCursorPages<T>(queryKey: QueryKey, load: (cursor: string | null) => Promise<Page<T>>) {
+export function useCursorPages<T>(queryKey: QueryKey, load: (cursor: string | null) => Promise<CursorPage<T>>) {
   const q = useInfiniteQuery({
     queryKey,
     initialPageParam: null as string | null,

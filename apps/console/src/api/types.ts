@@ -204,3 +204,89 @@ export interface ApiKey {
 export interface CreatedApiKey extends ApiKey {
   key: string;
 }
+
+// Billing (gateway `/api/v1/billing/...`). Amounts are cents; times are Unix SECONDS
+// (Stripe's), unlike the registry's milliseconds.
+
+/** Stripe's subscription status, or `pending` before Stripe has one. */
+export type SubscriptionStatus =
+  | "pending"
+  | "active"
+  | "trialing"
+  | "past_due"
+  | "unpaid"
+  | "canceled"
+  | "incomplete"
+  | "incomplete_expired"
+  | "paused";
+
+/** What the subscription means for the platform. */
+export type Standing = "good" | "grace" | "overdue" | "cancelling" | "cancelled";
+
+export interface Subscription {
+  platformId: string;
+  tier: Tier;
+  status: SubscriptionStatus;
+  standing: Standing;
+  cancelAtPeriodEnd: boolean;
+  currentPeriodStart: number | null;
+  /** The renewal date. */
+  currentPeriodEnd: number | null;
+  stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
+  /** Cents per month. */
+  amount: number | null;
+  currency: string | null;
+  failedAttempts: number;
+}
+
+export interface InvoiceLine {
+  description: string | null;
+  /** Cents; negative for a credit. */
+  amount: number;
+  proration: boolean;
+  periodStart: number | null;
+  periodEnd: number | null;
+}
+
+export interface ProrationPreview {
+  platformId: string;
+  tier: Tier;
+  newTier: Tier;
+  prorationDate: number;
+  currency: string;
+  /** What the change costs now (negative: a credit). */
+  prorationAmount: number;
+  amountDue: number;
+  newMonthlyAmount: number;
+  lines: InvoiceLine[];
+}
+
+export type InvoiceStatus = "draft" | "open" | "paid" | "uncollectible" | "void";
+
+export interface Invoice {
+  id: string | null;
+  status: InvoiceStatus | null;
+  currency: string;
+  amountDue: number;
+  amountPaid: number;
+  total: number;
+  attemptCount: number;
+  nextPaymentAttempt: number | null;
+  periodStart: number | null;
+  periodEnd: number | null;
+  created: number | null;
+  hostedInvoiceUrl: string | null;
+  lines: InvoiceLine[];
+}
+
+export interface TierChange {
+  subscription: Subscription;
+  invoice: Invoice | null;
+}
+
+/** Billing's pages carry no total. */
+export interface CursorPage<T> {
+  data: T[];
+  pagination: { hasMore: boolean; nextCursor: string | null; total?: number };
+}

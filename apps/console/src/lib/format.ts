@@ -45,3 +45,41 @@ export function otpauthSecret(uri: string): string | null {
 }
 
 export const ROLE_RANK = { member: 0, admin: 1, owner: 2 } as const;
+
+/**
+ * Cents as money: `formatCents(19900)` → "$199.00", `-1234` → "-$12.34" (a credit).
+ * `currency` is an ISO code in either case (Stripe's are lower case); "—" for none.
+ */
+export function formatCents(cents: number | null | undefined, currency: string | null | undefined = "usd"): string {
+  if (cents === null || cents === undefined || !Number.isFinite(cents)) return "—";
+  const code = (currency || "usd").toUpperCase();
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: code }).format(cents / 100);
+  } catch {
+    // An unknown code: still show the amount.
+    return `${(cents / 100).toFixed(2)} ${code}`;
+  }
+}
+
+/** Unix seconds (Stripe's, billing's) as Unix milliseconds; null for none. */
+export function fromUnixSeconds(s: number | null | undefined): number | null {
+  if (s === null || s === undefined || !Number.isFinite(s)) return null;
+  return s * 1000;
+}
+
+/** Unix seconds as "2026-12-03" in the viewer's zone; "—" for none. */
+export function unixDate(s: number | null | undefined): string {
+  const ms = fromUnixSeconds(s);
+  if (ms === null) return "—";
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A period of Unix seconds: "2026-12-03 – 2027-01-03"; one end alone if the other is unknown. */
+export function unixPeriod(start: number | null | undefined, end: number | null | undefined): string {
+  if (start == null && end == null) return "—";
+  if (start == null) return `until ${unixDate(end)}`;
+  if (end == null) return `from ${unixDate(start)}`;
+  return `${unixDate(start)} – ${unixDate(end)}`;
+}

@@ -12,13 +12,15 @@ import { Badge, Button, Card, Empty, ErrorNotice, Field, LoadMore, Loading, Noti
 import { dateTime } from "../lib/format";
 import { ACTION_TEXT, allowedActions, blocksWrites, type Action } from "../lib/lifecycle";
 import { stepLabel } from "../lib/provisioning";
+import { Billing } from "./PlatformBilling";
 import { useZodForm } from "../lib/useZodForm";
 import { name, slug, slugFrom } from "../lib/validation";
 
-const TABS = ["overview", "tenants", "stacks", "resources", "dns", "jobs", "lifecycle", "audit"] as const;
+const TABS = ["overview", "billing", "tenants", "stacks", "resources", "dns", "jobs", "lifecycle", "audit"] as const;
 type Tab = (typeof TABS)[number];
 const TAB_LABEL: Record<Tab, string> = {
   overview: "Overview",
+  billing: "Billing",
   tenants: "Tenants",
   stacks: "Stacks",
   resources: "Resources",
@@ -67,6 +69,7 @@ export function PlatformDetail() {
       </div>
       <div id="tab-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         {tab === "overview" ? <Overview p={p} /> : null}
+        {tab === "billing" ? <Billing p={p} /> : null}
         {tab === "tenants" ? <Tenants p={p} /> : null}
         {tab === "stacks" ? (
           <Paged id={id} what="stacks" load={registry.stacks} head={["Name", "Status", "Created"]} row={(s) => [s.name, s.status, dateTime(s.createdAt)]} />
