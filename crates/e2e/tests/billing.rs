@@ -792,3 +792,132 @@ fn quotas_hold_the_tiers_limits_even_for_creations_racing_for_the_last_slot() {
     );
     assert_eq!(sub.status, 201, "sub-tenants are not counted: {}", sub.body);
 }
+
+#[test]
+fn metering_a_day_twice_stores_it_once_reports_overage_once_and_alerts_once() {
+    let (owner, _) = customer("metered");
+    let pid = active_platform(&owner, &slug("meter"));
+    let me = owner.bearer();
+    let sub = subscription_ok(&owner, &pid);
+    let cus = customer_of(&sub);
+    // Registry has the platform's Worker and D1 (and has told billing to meter them).
+    let db_name = format!("{pid}-default-auth-db");
+    let resources = wait_for(
+        SETTLE,
+        || {
+            api(
+                "GET",
+                &format!("/api/v1/platforms/{pid}/resources?limit=100"),
+                None,
+                Some(&me),
+            )
+            .json()
+        },
+        |v| {
+            v["data"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|r| r["name"] == db_name.as_str()))
+        },
+    );
+    let db_id = resources["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == db_name.as_str())
+        .and_then(|r| r["cloudflareId"].as_str())
+        .unwrap_or_else(|| panic!("no D1 recorded: {resources}"))
+        .to_string();
+    std::thread::sleep(Duration::from_secs(2));
+
+    // Two days ago (a day that has ended), the auth Worker served 82 % of starter's
+    // 5M invocations and its D1 read 120 % of the 25M rows.
+    let now_ms = now() * 1000;
+    let day = nno_billing::metering::day_of(now_ms - 2 * 86_400_000);
+    let period = nno_billing::metering::period_of(&day).to_string();
+    let set = |resource: &str, metric: &str, value: u64| {
+        let r = send(
+            "POST",
+            &format!("{}/_sandbox/cloudflare/usage", e2e::iam::sandbox()),
+            &[("content-type", "application/json")],
+            Some(
+                json!({ "resource": resource, "metric": metric, "date": day, "value": value })
+                    .to_string()
+                    .as_bytes(),
+            ),
+        );
+        assert_eq!(r.status, 200, "usage override: {}", r.body);
+    };
+    set(&format!("{pid}-default-auth"), "requests", 4_100_000);
+    set(&db_id, "rowsRead", 30_000_000);
+
+    let run = || {
+        let r = billing_post(&service(), "metering/run", &json!({ "day": day }));
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert!(r.json()["platforms"].as_u64() >= Some(1), "{}", r.body);
+    };
+    let usage = || {
+        let r = api(
+            "GET",
+            &format!("/api/v1/billing/usage?platformId={pid}&period={period}"),
+            None,
+            Some(&me),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let metric = |u: &Value, name: &str| {
+        u["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == name)
+            .cloned()
+            .unwrap()
+    };
+    run();
+    let u = wait_for(Duration::from_secs(60), usage, |u| u["days"] == 1);
+    assert_eq!(u["days"], 1, "{u}");
+    assert_eq!(metric(&u, "workerInvocations")["used"], 4_100_000, "{u}");
+    assert_eq!(metric(&u, "workerInvocations")["overage"], 0);
+    assert_eq!(metric(&u, "d1RowsRead")["used"], 30_000_000);
+    assert_eq!(metric(&u, "d1RowsRead")["overage"], 5_000_000);
+    assert_eq!(u["daily"][0]["day"], day.as_str());
+
+    let meter_events = || -> Vec<Value> {
+        let v = control("GET", "meter_events", None).json();
+        v.as_array()
+            .or_else(|| v["data"].as_array())
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e["payload"]["stripe_customer_id"] == cus.as_str())
+            .collect()
+    };
+    let events = wait_for(
+        Duration::from_secs(20),
+        || json!(meter_events()),
+        |v| !v.as_array().unwrap().is_empty(),
+    );
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), 1, "one overage, one meter event: {events:?}");
+    assert_eq!(events[0]["event_name"], "nno_d1_rows_read");
+    assert_eq!(events[0]["payload"]["value"], "5000000");
+    let alerts = || {
+        e2e::iam::emails_to(&owner.email)
+            .into_iter()
+            .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(&pid)))
+            .count()
+    };
+    // 80 % of invocations; 80 % and 100 % of rows read.
+    let n = wait_for(Duration::from_secs(20), || json!(alerts()), |n| n == 3);
+    assert_eq!(n, 3, "alerts sent");
+
+    // The same day again changes nothing.
+    run();
+    std::thread::sleep(Duration::from_secs(4));
+    let again = usage();
+    assert_eq!(again["metrics"], u["metrics"], "a rerun changed the month");
+    assert_eq!(again["days"], 1);
+    assert_eq!(meter_events().len(), 1, "no second meter event");
+    assert_eq!(alerts(), 3, "no second alert");
+}

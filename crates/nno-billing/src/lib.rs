@@ -3,6 +3,7 @@
 //! reads (`stripe`), and what a subscription's state means for its platform
 //! (`standing`). The billing Worker (services/billing) is the I/O around these.
 
+pub mod metering;
 pub mod plans;
 pub mod signature;
 pub mod standing;

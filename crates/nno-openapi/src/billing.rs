@@ -21,6 +21,10 @@ fn tier() -> Value {
     json!({ "type": "string", "enum": ["starter", "growth", "scale"] })
 }
 
+fn metric() -> Value {
+    json!({ "type": "string", "enum": ["workerInvocations", "d1RowsRead", "d1RowsWritten", "r2Operations", "kvOperations"] })
+}
+
 fn nullable_int(description: &str) -> Value {
     json!({ "type": ["integer", "null"], "description": description })
 }
@@ -169,6 +173,51 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
                 })),
             }))))
             .errors(&[404, 422]))),
+        ("getUsage", platform_query(Describe::new(t, "A platform's usage this month against its tier")
+            .doc("From the daily metering run (02:00 UTC, yesterday's usage from Cloudflare's analytics): the month's totals per metric against what the tier includes (overage is billed through Stripe's meters at the month's end), and each metered day.")
+            .auth(Auth::Any)
+            .query("period", false, "the month, YYYY-MM (default: this month, UTC)", json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" }))
+            .ok(200, json_response("The month's usage.", closed(json!({
+                "platformId": platform_id(),
+                "period": string(),
+                "tier": tier(),
+                "days": { "type": "integer", "minimum": 0, "description": "days metered so far" },
+                "metrics": { "type": "array", "items": closed(json!({
+                    "metric": metric(),
+                    "used": { "type": "integer", "minimum": 0 },
+                    "included": { "type": "integer", "minimum": 0 },
+                    "percent": { "type": "number", "minimum": 0 },
+                    "overage": { "type": "integer", "minimum": 0 },
+                })) },
+                "daily": { "type": "array", "items": closed(json!({
+                    "day": string(),
+                    "workerInvocations": { "type": "integer" }, "d1RowsRead": { "type": "integer" },
+                    "d1RowsWritten": { "type": "integer" }, "r2Operations": { "type": "integer" },
+                    "kvOperations": { "type": "integer" },
+                })) },
+            }))))
+            .errors(&[404, 422]))),
+        ("putMeteredResource", Describe::new(t, "Meter (or stop metering) a platform's resource")
+            .doc("Operators only (registry calls it as provisioning records resources). Workers and R2 buckets are metered by name, D1 databases and KV namespaces by id.")
+            .auth(Auth::GatewayOnly)
+            .body(body(&["platformId", "kind", "name"], json!({
+                "platformId": platform_id(),
+                "kind": { "type": "string", "enum": ["worker", "d1", "r2", "kv"] },
+                "name": { "type": "string", "minLength": 1, "maxLength": 255 },
+                "cloudflareId": { "type": ["string", "null"], "minLength": 1, "maxLength": 255 },
+                "removed": { "type": "boolean", "default": false },
+            })), json!({ "platformId": "k3m9p2xw7q", "kind": "d1", "name": "k3m9p2xw7q-default-auth-db", "cloudflareId": "0c1f2a4e-0000-4000-8000-000000000000" }))
+            .ok(200, json_response("Recorded.", closed(json!({
+                "platformId": platform_id(), "kind": string(), "name": string(),
+                "cloudflareId": nullable_string(), "metered": { "type": "boolean" },
+            }))))),
+        ("runMetering", Describe::new(t, "Meter a day now")
+            .doc("Operators only. What the 02:00 UTC cron does, for any day that has ended (default: yesterday): every platform with a live subscription is queued, ten per message. Running a day again changes nothing already stored: each platform and day is stored once, and Stripe drops a meter event whose identifier it has.")
+            .auth(Auth::GatewayOnly)
+            .body(body(&[], json!({ "day": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } })), json!({ "day": "2026-12-01" }))
+            .ok(202, json_response("Queued.", closed(json!({
+                "day": string(), "platforms": { "type": "integer", "minimum": 0 }, "messages": { "type": "integer", "minimum": 0 },
+            }))))),
         ("stripeWebhook", Describe::new(t, "Stripe's webhook")
             .doc("Stripe's event deliveries, authenticated only by `Stripe-Signature` (`t=…,v1=…`: HMAC-SHA256 of `{t}.{body}` with the endpoint's secret; 300 s tolerance; any `v1` may match, for secret rotation). A missing, bad or stale signature is 400 and changes nothing. An event is applied by reading its subscription from Stripe again, so deliveries in any order, and repeats, end in the same state; `status` says whether it was `applied`, a `duplicate` of one that was, or `ignored` (not about a subscription billing keeps).")
             .auth(Auth::Public)

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod d1;
 pub mod health;
 pub mod log;
+pub mod mail;
 pub mod outbound;
 pub mod platform_access;
 pub mod respond;

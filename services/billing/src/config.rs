@@ -49,3 +49,32 @@ pub fn webhook_secrets(env: &Env) -> Vec<String> {
         .filter_map(|n| secret(env, n))
         .collect()
 }
+
+/// The Cloudflare account whose analytics metering reads (vars
+/// `CLOUDFLARE_API_BASE_URL`, `CLOUDFLARE_ACCOUNT_ID`; secret `CLOUDFLARE_API_TOKEN`,
+/// a token with Account Analytics: Read).
+pub struct CloudflareConfig {
+    pub base: String,
+    pub account: String,
+    pub token: String,
+}
+
+pub fn cloudflare(env: &Env) -> Result<CloudflareConfig, ApiError> {
+    let missing = |what: &str| {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            format!("billing cannot meter: {what} is not configured"),
+        )
+    };
+    Ok(CloudflareConfig {
+        base: nno_worker::config::var(env, "CLOUDFLARE_API_BASE_URL")
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| "https://api.cloudflare.com/client/v4".into())
+            .trim_end_matches('/')
+            .to_string(),
+        account: secret(env, "CLOUDFLARE_ACCOUNT_ID")
+            .ok_or_else(|| missing("CLOUDFLARE_ACCOUNT_ID"))?,
+        token: secret(env, "CLOUDFLARE_API_TOKEN")
+            .ok_or_else(|| missing("CLOUDFLARE_API_TOKEN"))?,
+    })
+}

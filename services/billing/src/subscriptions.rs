@@ -34,7 +34,7 @@ fn ok<T: Serialize>(ctx: &RequestContext, status: u16, body: &T) -> ApiResult {
 }
 
 /// Registry's platform ids: 10 of `[a-z0-9]`.
-fn check_platform_id(id: &str) -> Result<(), ApiError> {
+pub fn check_platform_id(id: &str) -> Result<(), ApiError> {
     if id.len() == 10
         && id
             .bytes()
@@ -58,7 +58,7 @@ fn parse_tier(field: &str, t: &str) -> Result<Tier, ApiError> {
     })
 }
 
-fn query_platform(ctx: &RequestContext) -> Result<String, ApiError> {
+pub fn query_platform(ctx: &RequestContext) -> Result<String, ApiError> {
     let id = ctx
         .query_param("platformId")
         .ok_or_else(|| ApiError::invalid("platformId", "give ?platformId="))?;

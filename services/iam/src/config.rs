@@ -128,33 +128,6 @@ impl IamConfig {
 }
 
 /// Resend's e-mail API: base URL, key and sender. `None` when no key is configured.
-pub struct MailConfig {
-    pub api_url: String,
-    pub api_key: String,
-    pub from: String,
-}
-
-impl MailConfig {
-    pub fn load(env: &Env) -> Option<MailConfig> {
-        let api_key = env
-            .secret("RESEND_API_KEY")
-            .ok()
-            .map(|s| s.to_string())
-            .filter(|k| !k.is_empty())?;
-        Some(MailConfig {
-            api_url: var(env, "RESEND_API_URL")
-                .filter(|u| !u.is_empty())
-                .unwrap_or_else(|| "https://api.resend.com".into())
-                .trim_end_matches('/')
-                .to_string(),
-            api_key,
-            from: var(env, "EMAIL_FROM")
-                .filter(|f| !f.is_empty())
-                .unwrap_or_else(|| "NNO <no-reply@nno.app>".into()),
-        })
-    }
-}
-
 /// A social sign-in provider with credentials. Endpoints default to the real hosts.
 pub struct Provider {
     pub id: &'static str,

@@ -1,20 +1,13 @@
 //! Sending e-mail through Resend's API (`POST /emails`). Locally and in tests the base
 //! URL points at the sandbox, which captures what would have been sent.
 
-use crate::config::MailConfig;
 use nno_core::{ApiError, ErrorCode};
-use nno_worker::outbound::{self, Body};
+use nno_worker::mail::MailConfig;
 use nno_worker::runtime::now_ms;
 use nno_worker::RequestContext;
-use serde_json::json;
-use worker::{Env, Method};
+use worker::Env;
 
-pub struct Mail<'a> {
-    pub to: &'a str,
-    pub subject: &'a str,
-    pub text: String,
-    pub html: String,
-}
+pub use nno_worker::mail::Mail;
 
 /// Most e-mails one address receives per window, whatever asks for them (links,
 /// invitations): enough for a person retrying, too few to flood a mailbox.
@@ -46,33 +39,7 @@ pub async fn send(env: &Env, ctx: &RequestContext, mail: &Mail<'_>) -> Result<()
         )
         .with_retry_after((RECIPIENT_WINDOW_MS / 1000.0) as u64));
     }
-    let auth = format!("Bearer {}", cfg.api_key);
-    let body = json!({
-        "from": cfg.from, "to": [mail.to], "subject": mail.subject,
-        "text": mail.text, "html": mail.html,
-    });
-    let url = format!("{}/emails", cfg.api_url);
-    let reply = outbound::call(
-        "the e-mail API",
-        Method::Post,
-        &url,
-        &[("authorization", &auth)],
-        Body::Json(&body),
-    )
-    .await?;
-    if reply.ok() {
-        return Ok(());
-    }
-    nno_worker::log::event(
-        "error",
-        "iam",
-        "e-mail API refused a message",
-        json!({ "status": reply.status, "name": reply.body["name"] }),
-    );
-    Err(ApiError::new(
-        ErrorCode::UpstreamError,
-        "the e-mail could not be sent",
-    ))
+    nno_worker::mail::send("iam", &cfg, mail).await
 }
 
 /// A minimal HTML body: one line of text and one link.

@@ -8,19 +8,19 @@ use nno_core::contracts::billing::{
     transitions, Standing, SubscribeRequest, SubscriptionView, OVERDUE_REASON,
 };
 use nno_core::identity::INTERNAL_JSON;
-use nno_core::platform::{PlatformStatus, Transition};
+use nno_core::platform::{PlatformStatus, ResourceKind, Transition};
 use nno_core::{ApiError, ErrorCode, Service};
 use nno_worker::client::ServiceClient;
 use nno_worker::d1::Db;
 use nno_worker::RequestContext;
 use worker::{Env, Headers, Method};
 
-async fn post<Req: serde::Serialize>(
+async fn post<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
     env: &Env,
     ctx: &RequestContext,
     path: &str,
     req: &Req,
-) -> Result<SubscriptionView, ApiError> {
+) -> Result<Resp, ApiError> {
     let key = env
         .secret(nno_worker::caller::SECRET)
         .map(|s| s.to_string())
@@ -65,7 +65,7 @@ pub async fn set_cancel(
         "/subscription/resume"
     };
     let body = serde_json::json!({ "platformId": platform_id });
-    match post(env, ctx, path, &body).await {
+    match post::<_, SubscriptionView>(env, ctx, path, &body).await {
         Ok(_) => Ok(()),
         Err(e) if matches!(e.status(), 404 | 409) => Ok(()),
         Err(e) => Err(ApiError::new(
@@ -74,6 +74,32 @@ pub async fn set_cancel(
         )
         .with_cause(format!("billing {path}: {} {}", e.status(), e.message))),
     }
+}
+
+/// Tells billing to meter (or stop metering) a resource provisioning recorded. Kinds
+/// with no usage billing counts (Pages, queues, hostnames) are not sent.
+pub async fn meter(
+    env: &Env,
+    ctx: &RequestContext,
+    platform_id: &str,
+    kind: ResourceKind,
+    name: &str,
+    cloudflare_id: Option<&str>,
+    removed: bool,
+) -> Result<(), ApiError> {
+    if !matches!(
+        kind,
+        ResourceKind::Worker | ResourceKind::D1 | ResourceKind::R2 | ResourceKind::Kv
+    ) {
+        return Ok(());
+    }
+    // A Worker and a bucket are metered by name, a database and a namespace by id.
+    let body = serde_json::json!({
+        "platformId": platform_id, "kind": kind.as_str(), "name": name,
+        "cloudflareId": cloudflare_id, "removed": removed,
+    });
+    let _: serde_json::Value = post(env, ctx, "/resources", &body).await?;
+    Ok(())
 }
 
 /// Billing's standing for a platform, newest first: stored, then acted on if it

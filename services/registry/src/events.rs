@@ -85,7 +85,8 @@ pub async fn apply(env: &Env, ctx: &RequestContext, e: &RegistryEvent) -> Result
                 status: "active",
                 at: e.at,
             };
-            store::records::put_resource(&db, &fact).await
+            store::records::put_resource(&db, &fact).await?;
+            crate::billing::meter(env, ctx, pid, *kind, name, Some(cloudflare_id), false).await
         }
         EventBody::ResourceRemoved {
             kind,
@@ -102,7 +103,8 @@ pub async fn apply(env: &Env, ctx: &RequestContext, e: &RegistryEvent) -> Result
                 status: "removed",
                 at: e.at,
             };
-            store::records::put_resource(&db, &fact).await
+            store::records::put_resource(&db, &fact).await?;
+            crate::billing::meter(env, ctx, pid, *kind, name, None, true).await
         }
         EventBody::DnsRecorded {
             hostname,

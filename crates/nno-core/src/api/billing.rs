@@ -15,6 +15,9 @@ pub enum Op {
     Resume,
     ListInvoices,
     GetQuota,
+    GetUsage,
+    PutResource,
+    RunMetering,
     StripeWebhook,
 }
 
@@ -22,7 +25,7 @@ use Method::{Get, Post};
 use Op::*;
 
 #[rustfmt::skip]
-pub const ENDPOINTS: [Endpoint<Op>; 9] = [
+pub const ENDPOINTS: [Endpoint<Op>; 12] = [
     e(Get, "subscription", "getSubscription", GetSubscription, Auth, None),
     e(Post, "subscription", "createSubscription", CreateSubscription, Auth, None),
     e(Get, "subscription/proration-preview", "previewTierChange", PreviewTierChange, Auth, None),
@@ -31,6 +34,9 @@ pub const ENDPOINTS: [Endpoint<Op>; 9] = [
     e(Post, "subscription/resume", "resumeSubscription", Resume, Auth, None),
     e(Get, "invoices", "listInvoices", ListInvoices, Auth, None),
     e(Get, "quota", "getQuota", GetQuota, Auth, None),
+    e(Get, "usage", "getUsage", GetUsage, Auth, None),
+    e(Post, "resources", "putMeteredResource", PutResource, Auth, None),
+    e(Post, "metering/run", "runMetering", RunMetering, Auth, None),
     // Stripe's deliveries: no credential but the signature, checked by billing.
     e(Post, "webhooks/stripe", "stripeWebhook", StripeWebhook, Public, None),
 ];

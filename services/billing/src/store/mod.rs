@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod subscriptions;
+pub mod usage;
 
 use wasm_bindgen::JsValue;
 
