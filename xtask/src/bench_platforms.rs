@@ -29,6 +29,7 @@ pub struct PlatformReport {
     /// The last onboarding's calls by "METHOD /route", to show what they were.
     pub cf_routes: BTreeMap<String, u64>,
     pub sign_in: crate::console::SignInTiming,
+    pub billing: crate::bench_billing::BillingReport,
 }
 
 /// Timed console sign-ins (after one cold one).
@@ -162,6 +163,7 @@ pub fn run(
         "seeding {SEEDED} platforms into registry's local D1"
     ));
     seed(root, tools, &state)?;
+    crate::bench_billing::seed(root, tools, &state)?;
     crate::auth_bundle::publish(
         root,
         tools,
@@ -178,8 +180,8 @@ pub fn run(
     );
     load::once(8790, raw.as_bytes())?;
     step("starting a full local platform for the platform figures");
-    let mut opts =
-        Options::all_services(util::free_port()?, state, Some(work.join("platforms.log")));
+    let log = work.join("platforms.log");
+    let mut opts = Options::all_services(util::free_port()?, state.clone(), Some(log.clone()));
     opts.log_level = log_level;
     let p = platform::start(root, tools, &opts)?;
     util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
@@ -211,6 +213,8 @@ pub fn run(
         cf_routes = routes;
     }
 
+    let billing = crate::bench_billing::run(root, tools, &state, port, service_key, &log)?;
+
     step(&format!(
         "console: {SIGN_IN_SAMPLES} sign-ins in Chromium, production build, to the platforms list"
     ));
@@ -226,6 +230,7 @@ pub fn run(
         cf_calls,
         cf_routes,
         sign_in,
+        billing,
     })
 }
 
@@ -260,5 +265,6 @@ impl PlatformReport {
             ms.len(),
             self.sign_in.cold_ms
         );
+        self.billing.print();
     }
 }

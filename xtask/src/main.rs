@@ -4,6 +4,7 @@
 mod auth_bundle;
 mod bench;
 mod bench_auth;
+mod bench_billing;
 mod bench_platforms;
 mod build;
 mod config_check;

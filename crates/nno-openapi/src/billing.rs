@@ -212,7 +212,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
                 "cloudflareId": nullable_string(), "metered": { "type": "boolean" },
             }))))),
         ("runMetering", Describe::new(t, "Meter a day now")
-            .doc("Operators only. What the 02:00 UTC cron does, for any day that has ended (default: yesterday): every platform with a live subscription is queued, ten per message. Running a day again changes nothing already stored: each platform and day is stored once, and Stripe drops a meter event whose identifier it has.")
+            .doc("Operators only. What the 02:00 UTC cron does, for any day that has ended (default: yesterday): every platform with a live subscription is queued, fifty per message. Running a day again changes nothing already stored: each platform and day is stored once, and Stripe drops a meter event whose identifier it has.")
             .auth(Auth::GatewayOnly)
             .body(body(&[], json!({ "day": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } })), json!({ "day": "2026-12-01" }))
             .ok(202, json_response("Queued.", closed(json!({

@@ -106,12 +106,20 @@ async fn queue(
                     "metering message failed; will retry",
                     serde_json::json!({ "day": job.day, "platforms": job.platform_ids.len(), "error": e.message, "cause": e.cause }),
                 );
-                message.retry();
+                // Later, not at once: a rate limit or an outage needs time to pass.
+                message.retry_with_options(
+                    &worker::QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(METERING_RETRY_S)
+                        .build(),
+                );
             }
         }
     }
     Ok(())
 }
+
+/// How long a failed metering message waits before its next try.
+const METERING_RETRY_S: u32 = 30;
 
 /// The context of work no request started (the cron, the queue).
 fn background(id: &str) -> RequestContext {

@@ -1,6 +1,6 @@
 //! Daily metering. At 02:00 UTC (cron) — or when an operator asks
 //! (`POST metering/run`) — billing fans the day out: every platform with a live
-//! subscription, `PLATFORMS_PER_MESSAGE` per message, onto its own metering queue, so
+//! subscription, `PLATFORMS_PER_MESSAGE` (50) per message, onto its own metering queue, so
 //! no invocation does more than a handful of platforms however many there are. Each
 //! message: one GraphQL Analytics query for its platforms' Workers, D1 databases, R2
 //! buckets and KV namespaces; a usage row per platform and day (a rerun changes
