@@ -8,7 +8,8 @@
 //!   profile).
 //! - Cloudflare API v4 (the subset provisioning uses: tokens verify, D1 with real SQL,
 //!   Workers scripts + secrets + custom domains + routes, custom hostnames with SSL
-//!   validation by polls, KV namespaces, R2 buckets), base URL
+//!   validation by polls, KV namespaces, R2 buckets, and the GraphQL Analytics API's
+//!   usage datasets at `POST …/graphql` with deterministic daily usage), base URL
 //!   `/cloudflare/client/v4`, bearer token `SANDBOX_CLOUDFLARE_API_TOKEN` (default
 //!   `cf_sandbox_token`), account `SANDBOX_CLOUDFLARE_ACCOUNT_ID` (default
 //!   `0123456789abcdef0123456789abcdef`), zone `SANDBOX_CLOUDFLARE_ZONE_ID` (default
@@ -31,8 +32,9 @@
 //!   `GET /health`.
 //! - Cloudflare test controls: `GET /_sandbox/cloudflare/state`, `GET …/stats`,
 //!   `GET|POST …/config {sslPollsToActive, rateLimit, rateWindowMs, blockMs}`,
-//!   `POST …/reset`, `POST|GET|DELETE …/chaos {rate, kinds, timeoutMs, seed}`
-//!   (shapes in `cloudflare/inspect.rs`).
+//!   `POST …/reset`, `POST|GET|DELETE …/chaos {rate, kinds, timeoutMs, seed}`,
+//!   `POST|GET|DELETE …/usage {resource, metric, date, value, dataset?}` (GraphQL
+//!   Analytics overrides and query counts) (shapes in `cloudflare/inspect.rs`).
 //!
 //! The authorization endpoints approve at once (there is no person to ask): the user is
 //! the one named by `login` (GitHub) or `login_hint` (Google), else a default.

@@ -276,6 +276,70 @@ test('Workers: delete script', async () => {
   await rejects(cf.workers.scripts.delete('fid-tmp', { account_id }), Cloudflare.NotFoundError, 10007);
 });
 
+test('GraphQL Analytics: the billing usage query through the official client', async () => {
+  await control('DELETE', 'usage');
+  const query = `query Usage($account: string!, $start: Date!, $end: Date!, $scripts: [string!], $databases: [string!], $buckets: [string!], $namespaces: [string!]) {
+  viewer {
+    accounts(filter: {accountTag: $account}) {
+      workersInvocationsAdaptive(limit: 10000, filter: {date_geq: $start, date_leq: $end, scriptName_in: $scripts}) { sum { requests } dimensions { scriptName } }
+      d1AnalyticsAdaptiveGroups(limit: 10000, filter: {date_geq: $start, date_leq: $end, databaseId_in: $databases}) { sum { rowsRead rowsWritten } dimensions { databaseId } }
+      r2OperationsAdaptiveGroups(limit: 10000, filter: {date_geq: $start, date_leq: $end, bucketName_in: $buckets}) { sum { requests } dimensions { bucketName } }
+      kvOperationsAdaptiveGroups(limit: 10000, filter: {date_geq: $start, date_leq: $end, namespaceId_in: $namespaces}) { sum { requests } dimensions { namespaceId } }
+    }
+  }
+}`;
+  // Resources need not exist: metering does not depend on what was provisioned.
+  const variables = {
+    account: account_id, start: '2024-03-01', end: '2024-03-03',
+    scripts: ['fid-usage-a', 'fid-usage-b'], databases: ['00000000-0000-4000-8000-000000000001'],
+    buckets: ['fid-usage-bucket'], namespaces: ['f'.repeat(32)],
+  };
+  const gql = (vars, c = cf) => c.post('/graphql', { body: { query, variables: vars } });
+  const res = await gql(variables);
+  assert.equal(res.errors, null);
+  const acct = res.data.viewer.accounts[0];
+  assert.deepEqual(Object.keys(acct).sort(), ['d1AnalyticsAdaptiveGroups', 'kvOperationsAdaptiveGroups', 'r2OperationsAdaptiveGroups', 'workersInvocationsAdaptive']);
+  const workers = acct.workersInvocationsAdaptive;
+  assert.deepEqual(workers.map((g) => g.dimensions), [{ scriptName: 'fid-usage-a' }, { scriptName: 'fid-usage-b' }]);
+  for (const g of workers) assert.ok(Number.isInteger(g.sum.requests) && g.sum.requests >= 3 * 1000 && g.sum.requests <= 3 * 50000);
+  const [d1] = acct.d1AnalyticsAdaptiveGroups;
+  assert.equal(d1.dimensions.databaseId, variables.databases[0]);
+  assert.ok(d1.sum.rowsRead >= 3 * 10000 && d1.sum.rowsRead <= 3 * 500000);
+  assert.ok(d1.sum.rowsWritten >= 3 * 1000 && d1.sum.rowsWritten <= 3 * 50000);
+  assert.ok(acct.r2OperationsAdaptiveGroups[0].sum.requests >= 300);
+  assert.ok(acct.kvOperationsAdaptiveGroups[0].sum.requests <= 30000);
+  assert.deepEqual((await gql(variables)).data, res.data, 'deterministic');
+
+  // An override pushes one script over for one day.
+  const set = await control('POST', 'usage', { resource: 'fid-usage-a', metric: 'requests', date: '2024-03-02', value: 20000000 });
+  assert.equal(set.override.value, 20000000);
+  const day = await gql({ ...variables, start: '2024-03-02', end: '2024-03-02', scripts: ['fid-usage-a'] });
+  assert.deepEqual(day.data.viewer.accounts[0].workersInvocationsAdaptive, [{ sum: { requests: 20000000 } , dimensions: { scriptName: 'fid-usage-a' } }]);
+
+  // GraphQL errors are HTTP 200 with data: null; auth is the v4 API's.
+  const other = await gql({ ...variables, account: 'f'.repeat(32) });
+  assert.equal(other.data, null);
+  assert.equal(other.errors[0].message, 'not authorized for that account');
+  assert.equal(other.errors[0].extensions.code, 'authz');
+  assert.deepEqual(other.errors[0].path, ['viewer', 'accounts', '0', 'workersInvocationsAdaptive']);
+  const reversed = await gql({ ...variables, start: '2024-03-03', end: '2024-03-01' });
+  assert.equal(reversed.data, null);
+  assert.ok(reversed.errors.length >= 1);
+  const wide = await gql({ ...variables, end: '2024-04-30' });
+  assert.equal(wide.errors[0].extensions.code, 'quota');
+  const { start: _omitted, ...missing } = variables;
+  assert.match((await gql(missing)).errors[0].message, /\$start/);
+  await rejects(gql(variables, client({ apiToken: 'wrong' })), Cloudflare.AuthenticationError, 10000);
+  await armFault({ pathPrefix: '/cloudflare/client/v4/graphql', status: 503, times: 1 });
+  await rejects(gql(variables), Cloudflare.InternalServerError, 10001);
+
+  const usage = await control('GET', 'usage');
+  assert.equal(usage.queries, 3);
+  assert.equal(usage.refused, 4);
+  assert.equal(usage.overrides.length, 1);
+  await control('DELETE', 'usage');
+});
+
 test('rate limit: 429 past the limit with retry-after, every call blocked', async () => {
   await control('POST', 'config', { rateLimit: 3, rateWindowMs: 60000, blockMs: 2500 });
   for (let i = 0; i < 3; i++) await cf.user.tokens.verify();

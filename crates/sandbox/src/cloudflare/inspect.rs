@@ -18,7 +18,17 @@
 //! - `POST chaos {rate, kinds?: ["5xx"|"429"|"timeout"|"5xx-after-write"], timeoutMs?,
 //!   seed?}` → `{chaos: {rate, kinds, timeoutMs, seed, injected}}`; `GET chaos`;
 //!   `DELETE chaos` turns it off (`{chaos: null}`).
+//! - `POST usage {resource, metric: "requests"|"rowsRead"|"rowsWritten", date:
+//!   "YYYY-MM-DD", value, dataset?}` sets what the GraphQL Analytics API reports for
+//!   that resource (script name, D1 database id, R2 bucket name or KV namespace id) on
+//!   that day, in every dataset with that metric, or only in `dataset` (e.g.
+//!   `"r2OperationsAdaptiveGroups"`) if given; answers `{override: {…}}`.
+//!   `GET usage` → `{queries, refused, overrides: [{resource, metric, date, value,
+//!   dataset?}]}` (`queries`: GraphQL queries answered with data, `refused`: answered
+//!   with GraphQL errors); `DELETE usage` clears the overrides and both counts.
+//!   `POST reset` clears them too.
 
+use super::analytics::Usage;
 use super::chaos::Chaos;
 use super::{lock, Cloudflare};
 use crate::http::{Incoming, Reply};
@@ -57,6 +67,31 @@ pub fn route(req: &Incoming, cf: &Mutex<Cloudflare>) -> Reply {
         (Method::Delete, "chaos") => {
             cf.chaos = None;
             Reply::Json(200, json!({ "chaos": null }))
+        }
+        (Method::Get, "usage") => Reply::Json(200, cf.usage.to_json()),
+        (Method::Post, "usage") => match Usage::parse_override(&body) {
+            Ok((key, value)) => {
+                cf.usage.overrides.insert(key, value);
+                let all = cf.usage.to_json();
+                let set = all["overrides"]
+                    .as_array()
+                    .and_then(|list| {
+                        list.iter().find(|o| {
+                            o["resource"] == body["resource"]
+                                && o["metric"] == body["metric"]
+                                && o["date"] == body["date"]
+                                && o.get("dataset").unwrap_or(&Value::Null) == &body["dataset"]
+                        })
+                    })
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                Reply::Json(200, json!({ "override": set }))
+            }
+            Err(e) => Reply::Json(400, json!({ "message": e })),
+        },
+        (Method::Delete, "usage") => {
+            cf.usage = Usage::default();
+            Reply::Json(200, cf.usage.to_json())
         }
         _ => Reply::Json(
             404,

@@ -14,6 +14,11 @@
 //! - Custom hostnames: `POST|GET /zones/{z}/custom_hostnames`, `GET|PATCH|DELETE …/{id}`
 //! - KV: `POST|GET /accounts/{a}/storage/kv/namespaces`, `GET|DELETE …/{id}`
 //! - R2: `POST|GET /accounts/{a}/r2/buckets`, `GET|DELETE …/{name}`
+//! - GraphQL Analytics API: `POST /graphql` (usage of Workers scripts, D1 databases,
+//!   R2 buckets and KV namespaces, deterministic per day; see `analytics.rs`). Same
+//!   auth, rate limit, faults and chaos; the account is checked in the query
+//!   (`accounts(filter: {accountTag})`), and GraphQL errors are HTTP 200 with
+//!   `{data: null, errors: [...]}`.
 //!
 //! Order of checks per call, as on Cloudflare: route known (else 404 `7003`), auth
 //! (`Authorization: Bearer`, else 400 `9106` when missing, 401 `10000` when wrong),
@@ -22,10 +27,12 @@
 //!
 //! Test controls live under `/_sandbox/cloudflare/` (see `inspect.rs`).
 
+mod analytics;
 mod chaos;
 mod d1;
 mod domains;
 mod envelope;
+mod graphql;
 mod hostnames;
 pub mod inspect;
 mod kv;
@@ -81,6 +88,8 @@ pub struct Cloudflare {
     pub hostnames: Vec<hostnames::CustomHostname>,
     pub kv: Vec<kv::Namespace>,
     pub r2: BTreeMap<String, r2::Bucket>,
+    /// GraphQL Analytics: usage overrides and the count of queries answered.
+    pub usage: analytics::Usage,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -125,6 +134,7 @@ impl Cloudflare {
             hostnames: Vec::new(),
             kv: Vec::new(),
             r2: BTreeMap::new(),
+            usage: analytics::Usage::default(),
         }
     }
 
@@ -137,6 +147,7 @@ impl Cloudflare {
         self.hostnames.clear();
         self.kv.clear();
         self.r2.clear();
+        self.usage = analytics::Usage::default();
         self.stats = Stats::default();
         self.limiter.clear();
         self.chaos = None;
@@ -188,6 +199,7 @@ const TEMPLATES: &[&str] = &[
     "/zones/{zone_id}/custom_hostnames/{custom_hostname_id}",
     "/zones/{zone_id}/workers/routes",
     "/zones/{zone_id}/workers/routes/{route_id}",
+    "/graphql",
 ];
 
 /// The template `path` matches, with its parameters (percent-decoded).
@@ -303,6 +315,7 @@ fn dispatch(cf: &mut Cloudflare, method: &str, req: &Req) -> CfReply {
         ("GET", "/accounts/{account_id}/r2/buckets") => r2::list(cf, req),
         ("GET", "/accounts/{account_id}/r2/buckets/{bucket_name}") => r2::get(cf, req),
         ("DELETE", "/accounts/{account_id}/r2/buckets/{bucket_name}") => r2::delete(cf, req),
+        ("POST", "/graphql") => analytics::graphql(cf, req),
         // Cloudflare answers a known path with the wrong method as an unknown route.
         _ => envelope::no_route(),
     }
