@@ -53,7 +53,8 @@ fn onboarding_creates_a_pending_platform_once() {
                 ("cf-connecting-ip", &e2e::unique_ip()),
             ],
             Some(
-                json!({"platformName": "Keyed", "slug": slug})
+                // Growth: the tenant's second platform (starter allows one).
+                json!({"platformName": "Keyed", "slug": slug, "tier": "growth"})
                     .to_string()
                     .as_bytes(),
             ),

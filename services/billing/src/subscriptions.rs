@@ -250,7 +250,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
     })?;
     subs::set_subscription(&db, pid, id, at).await?;
     let row = subs::get(&db, pid).await?.ok_or_else(ApiError::internal)?;
-    let row = sync::refresh(env, &db, &stripe, &row, false).await?;
+    let row = sync::refresh(env, &db, &stripe, &row, sync::Tell::BestEffort).await?;
     ok(ctx, 201, &row.view())
 }
 
@@ -377,7 +377,7 @@ pub async fn change_tier(mut req: Request, env: &Env, ctx: &RequestContext) -> A
     stripe
         .post(&format!("/v1/subscriptions/{sub}"), &form, Some(&key))
         .await?;
-    let row = sync::refresh(env, &db, &stripe, &row, false).await?;
+    let row = sync::refresh(env, &db, &stripe, &row, sync::Tell::BestEffort).await?;
     // The invoice the change made (its prorations), as the preview showed it.
     let latest = sync::subscription(&stripe, sub).await?.latest_invoice;
     let invoice = match latest {
@@ -429,7 +429,13 @@ pub async fn set_cancel(
     stripe
         .post(&format!("/v1/subscriptions/{sub}"), &form, None)
         .await?;
-    let row = sync::refresh(env, &db, &stripe, &row, false).await?;
+    // Registry asking (its own cancel, restore or delete) makes the transition itself.
+    let tell = if matches!(ctx.identity, nno_core::identity::Identity::Internal) {
+        sync::Tell::No
+    } else {
+        sync::Tell::BestEffort
+    };
+    let row = sync::refresh(env, &db, &stripe, &row, tell).await?;
     ok(ctx, 200, &row.view())
 }
 
@@ -470,7 +476,14 @@ pub async fn invoices(env: &Env, ctx: &RequestContext) -> ApiResult {
     if let Some(c) = cursor {
         q = q.set("starting_after", c);
     }
-    let v = stripe.get("/v1/invoices", &q).await?;
+    let v = stripe.get("/v1/invoices", &q).await.map_err(|e| {
+        // A cursor that names no invoice is the caller's mistake, not Stripe's failure.
+        if e.details["stripeCode"] == "resource_missing" {
+            ApiError::invalid("cursor", "cursor is not an invoice of this platform's")
+        } else {
+            e
+        }
+    })?;
     let data: Vec<Invoice> = v
         .get("data")
         .and_then(Value::as_array)

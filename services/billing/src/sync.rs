@@ -34,16 +34,27 @@ pub async fn invoice(stripe: &Stripe, id: &str) -> Result<Invoice, ApiError> {
     Invoice::read(&v).ok_or_else(|| unreadable("invoice"))
 }
 
+/// Whether (and how firmly) a refresh tells registry the standing it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tell {
+    /// A webhook: failing to tell registry fails the delivery, which Stripe retries.
+    Required,
+    /// A change the customer made here: a failure is logged; the change's own webhook
+    /// tells registry again.
+    BestEffort,
+    /// A change registry asked for: registry makes the transition itself (telling it
+    /// too would race its own step).
+    No,
+}
+
 /// Reads the platform's subscription from Stripe, stores it (unless a newer read is
-/// stored) and tells registry. `publish_required`: a failure to tell registry is an
-/// error (a webhook, which Stripe will retry) rather than a log line (a change the
-/// customer made, whose webhook will tell registry again).
+/// stored) and tells registry as `tell` says.
 pub async fn refresh(
     env: &Env,
     db: &Db,
     stripe: &Stripe,
     row: &Row,
-    publish_required: bool,
+    tell: Tell,
 ) -> Result<Row, ApiError> {
     let Some(sub_id) = row.stripe_subscription_id.as_deref() else {
         return Ok(row.clone());
@@ -89,6 +100,11 @@ pub async fn refresh(
         },
     )
     .await?;
+    if tell == Tell::No {
+        return subs::get(db, &row.platform_id)
+            .await?
+            .ok_or_else(ApiError::internal);
+    }
     let told = crate::registry::publish(
         env,
         &row.platform_id,
@@ -99,7 +115,7 @@ pub async fn refresh(
     )
     .await;
     match told {
-        Err(e) if publish_required => return Err(e),
+        Err(e) if tell == Tell::Required => return Err(e),
         Err(e) => nno_worker::log::event(
             "warn",
             "billing",

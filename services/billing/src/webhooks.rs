@@ -77,7 +77,7 @@ pub async fn receive(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRe
         return answer("ignored");
     };
     let stripe = Stripe::new(config::stripe(env)?);
-    crate::sync::refresh(env, &db, &stripe, &row, true).await?;
+    crate::sync::refresh(env, &db, &stripe, &row, crate::sync::Tell::Required).await?;
     events::record(
         &db,
         &event.id,
