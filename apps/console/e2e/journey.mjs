@@ -589,7 +589,7 @@ await test("an onboarding that fails at a step shows its error, and Retry comple
   return o;
 });
 
-await test("the owner changes the platform's tier after its preview, cancels the subscription and resumes it", async () => {
+await test("the owner sees the platform's usage, changes its tier after the preview, cancels the subscription and resumes it", async () => {
   const o = on(ownerPage);
   await o.goto(`${CONSOLE}/platforms/${platformId}?tab=billing`);
   await o.locator('[data-testid="billing-tier"][data-tier="growth"]').waitFor();
@@ -598,6 +598,28 @@ await test("the owner changes the platform's tier after its preview, cancels the
   const renewal = (await o.getByTestId("billing-renewal").textContent())?.trim() ?? "";
   check(/^\d{4}-\d\d-\d\d$/.test(renewal), `a renewal date: ${renewal}`);
   await o.locator('[data-standing="good"]').waitFor();
+
+  // Metering (what the 02:00 UTC run does, asked for now): yesterday's usage shows as a
+  // bar and a daily chart per metric (on the 1st, yesterday is last month's).
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const run = await fetch(`${CONSOLE}/api/v1/billing/metering/run`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${SERVICE_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ day: yesterday }),
+  });
+  check(run.status === 202, `metering run: ${run.status} ${await run.text()}`);
+  if (new Date().getUTCDate() !== 1) {
+    let shown = 0;
+    await until(async () => {
+      await o.reload();
+      await o.locator('[data-testid="billing-tier"]').waitFor();
+      shown = await o.locator('[data-testid="billing-usage"] li').count();
+      return shown === 5;
+    }, "the usage card shows five metrics");
+    const meters = await o.getByRole("meter").count();
+    check(meters === 5, `a bar per metric: ${meters}`);
+    await o.getByRole("img", { name: "Worker invocations per day" }).waitFor();
+  }
 
   // Scale: the preview says what is charged now, and the invoice charges exactly that.
   await o.getByLabel("New tier").selectOption("scale");

@@ -1,6 +1,7 @@
 // Billing's calls (gateway paths): a platform's subscription, tier changes with their
 // proration preview, cancellation and its reversal, and invoices.
 import { api } from "./http";
+import type { Usage } from "../lib/usage";
 import type { CursorPage, Invoice, ProrationPreview, Subscription, Tier, TierChange } from "./types";
 
 const b = (path: string) => `/api/v1/billing/${path}`;
@@ -15,6 +16,8 @@ export const billing = {
     api<TierChange>(b("subscription/change-tier"), { method: "POST", body: { platformId, tier, prorationDate } }),
   cancel: (platformId: string) => api<Subscription>(b("subscription/cancel"), { method: "POST", body: { platformId } }),
   resume: (platformId: string) => api<Subscription>(b("subscription/resume"), { method: "POST", body: { platformId } }),
+  /** The month's usage against the tier (default: this month, UTC). */
+  usage: (platformId: string, period?: string) => api<Usage>(b("usage"), { query: { platformId, period } }),
   invoices: (platformId: string, cursor?: string | null, limit = 10) =>
     api<CursorPage<Invoice>>(b("invoices"), { query: { platformId, cursor, limit } }),
 };

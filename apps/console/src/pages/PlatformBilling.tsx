@@ -25,6 +25,7 @@ import {
   tierOption,
 } from "../lib/billing";
 import { formatCents, unixDate, unixPeriod } from "../lib/format";
+import { bar, compact, METRIC_LABEL, type MetricUsage, periodLabel, series } from "../lib/usage";
 
 const subKey = (id: string) => ["platform", id, "billing", "subscription"] as const;
 const invoicesKey = (id: string) => ["platform", id, "billing", "invoices"] as const;
@@ -73,8 +74,67 @@ export function Billing({ p }: { p: Platform }) {
       ) : (
         <p className="muted">Only the tenant's owners and admins can change the subscription.</p>
       )}
+      <UsageCard id={p.id} />
       <Invoices id={p.id} />
     </>
+  );
+}
+
+/** This month's usage against the tier: a bar per metric and its days as a chart. */
+function UsageCard({ id }: { id: string }) {
+  const q = useQuery({ queryKey: ["platform", id, "billing", "usage"], queryFn: () => billing.usage(id) });
+  return (
+    <Card title={q.data ? `Usage, ${periodLabel(q.data.period)}` : "Usage"}>
+      {q.isPending ? <Loading what="Loading usage" /> : null}
+      {q.error ? <ErrorNotice error={q.error} onRetry={() => q.refetch()} /> : null}
+      {q.data && q.data.days === 0 ? (
+        <Empty>No usage metered yet this month: metering runs daily at 02:00 UTC.</Empty>
+      ) : null}
+      {q.data && q.data.days > 0 ? (
+        <ul className="usage" data-testid="billing-usage">
+          {q.data.metrics.map((m) => (
+            <UsageMetric key={m.metric} m={m} daily={series(q.data.daily, m.metric)} />
+          ))}
+        </ul>
+      ) : null}
+    </Card>
+  );
+}
+
+function UsageMetric({ m, daily }: { m: MetricUsage; daily: { day: string; value: number }[] }) {
+  const b = bar(m);
+  const label = METRIC_LABEL[m.metric];
+  const top = Math.max(1, ...daily.map((d) => d.value));
+  return (
+    <li data-metric={m.metric}>
+      <div className="usage-head">
+        <span>{label}</span>
+        <span>
+          {compact(m.used)} of {compact(m.included)} ({m.percent} %)
+          {m.overage > 0 ? <Badge tone="bad">{compact(m.overage)} over</Badge> : null}
+        </span>
+      </div>
+      <div
+        className={`usage-bar${b.over ? " usage-over" : b.warn ? " usage-warn" : ""}`}
+        role="meter"
+        aria-label={`${label}: ${m.percent} % of the included amount`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.min(100, m.percent)}
+      >
+        <span style={{ width: `${b.width}%` }} />
+      </div>
+      <svg className="usage-chart" viewBox={`0 0 ${Math.max(daily.length, 1) * 6} 30`} role="img" aria-label={`${label} per day`}>
+        {daily.map((d, i) => {
+          const h = Math.max(1, Math.round((d.value / top) * 28));
+          return (
+            <rect key={d.day} x={i * 6} y={30 - h} width={4} height={h}>
+              <title>{`${d.day}: ${compact(d.value)}`}</title>
+            </rect>
+          );
+        })}
+      </svg>
+    </li>
   );
 }
 
