@@ -124,11 +124,13 @@ function UsageMetric({ m, daily }: { m: MetricUsage; daily: { day: string; value
       >
         <span style={{ width: `${b.width}%` }} />
       </div>
-      <svg className="usage-chart" viewBox={`0 0 ${Math.max(daily.length, 1) * 6} 30`} role="img" aria-label={`${label} per day`}>
-        {daily.map((d, i) => {
+      {/* One slot per day of the month, so the bars sit on their dates. */}
+      <svg className="usage-chart" viewBox="0 0 186 30" preserveAspectRatio="none" role="img" aria-label={`${label} per day`}>
+        {daily.map((d) => {
           const h = Math.max(1, Math.round((d.value / top) * 28));
+          const slot = Number(d.day.slice(8, 10)) - 1;
           return (
-            <rect key={d.day} x={i * 6} y={30 - h} width={4} height={h}>
+            <rect key={d.day} x={slot * 6 + 1} y={30 - h} width={4} height={h}>
               <title>{`${d.day}: ${compact(d.value)}`}</title>
             </rect>
           );
