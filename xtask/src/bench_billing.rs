@@ -29,22 +29,7 @@ pub struct BillingReport {
 }
 
 fn d1(root: &Path, tools: &Toolchain, state: &Path, sql: &str) -> Result<String, String> {
-    let persist = state.display().to_string();
-    let config = crate::build::config_arg(root, "billing");
-    let args = [
-        "d1",
-        "execute",
-        "DB",
-        "--local",
-        "--persist-to",
-        &persist,
-        "-c",
-        &config,
-        "--json",
-        "--command",
-        sql,
-    ];
-    util::output(tools.wrangler_cmd(root, &args).env("CI", "true"))
+    crate::platform::d1_execute(root, tools, state, "billing", sql)
 }
 
 /// 1,000 live subscriptions, each with one metered Worker, straight into billing's D1.

@@ -43,21 +43,7 @@ fn seed(root: &Path, tools: &Toolchain, state: &Path) -> Result<(), String> {
          SELECT printf('bench%05d', i), 'Bench ' || i, 'bench-' || i, 'active', 'starter', 'bench-tenant', \
          1700000000000 + i, 1700000000000 + i FROM n;"
     );
-    let persist = state.display().to_string();
-    let config = crate::build::config_arg(root, "registry");
-    let args = [
-        "d1",
-        "execute",
-        "DB",
-        "--local",
-        "--persist-to",
-        &persist,
-        "-c",
-        &config,
-        "--command",
-        &sql,
-    ];
-    util::output(tools.wrangler_cmd(root, &args).env("CI", "true")).map(|_| ())
+    platform::d1_execute(root, tools, state, "registry", &sql).map(|_| ())
 }
 
 /// The sandbox's Cloudflare API call counts: total, and per "METHOD /route".

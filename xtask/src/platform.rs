@@ -255,6 +255,33 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
     })
 }
 
+/// Runs `sql` on `service`'s local D1 in `persist_dir` (`wrangler d1 execute --local
+/// --json`); the JSON wrangler prints.
+pub fn d1_execute(
+    root: &Path,
+    tools: &Toolchain,
+    persist_dir: &Path,
+    service: &str,
+    sql: &str,
+) -> Result<String, String> {
+    let persist = persist_dir.display().to_string();
+    let config = crate::build::config_arg(root, service);
+    let args = [
+        "d1",
+        "execute",
+        "DB",
+        "--local",
+        "--persist-to",
+        &persist,
+        "-c",
+        &config,
+        "--json",
+        "--command",
+        sql,
+    ];
+    util::output(tools.wrangler_cmd(root, &args).env("CI", "true"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::dev_var;

@@ -15,20 +15,10 @@ pub const WEBHOOK_SECRET: &str = "whsec_local_sandbox";
 
 /// `method /v1/...` on the sandbox's Stripe API, with a form body.
 pub fn stripe(method: &str, path: &str, form: &[(&str, &str)]) -> Reply {
-    let body: Vec<String> = form
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                nno_core::urls::encode(k),
-                nno_core::urls::encode(v)
-            )
-        })
-        .collect();
+    let body = nno_core::urls::form(form);
     let auth = format!("Bearer {STRIPE_KEY}");
     let mut headers = vec![("authorization", auth.as_str())];
     headers.push(("content-type", "application/x-www-form-urlencoded"));
-    let body = body.join("&");
     let (url, bytes) = if method == "GET" {
         let q = if body.is_empty() {
             String::new()

@@ -31,17 +31,7 @@ impl Form {
 
     /// As a query string (GET parameters use the same encoding).
     pub fn query(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    nno_core::urls::encode(k),
-                    nno_core::urls::encode(v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+        nno_core::urls::form(&self.0)
     }
 }
 

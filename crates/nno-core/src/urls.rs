@@ -42,6 +42,16 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// `application/x-www-form-urlencoded` (also a query string): each key and value
+/// percent-encoded, joined with `&`, in order.
+pub fn form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k.as_ref()), encode(v.as_ref())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// `key=value` pairs of a query string, percent-decoded (`+` is a space); at most
 /// `limit` of them. Pairs that do not decode to UTF-8 are skipped.
 pub fn query_pairs(query: &str, limit: usize) -> Vec<(String, String)> {
@@ -131,5 +141,14 @@ mod tests {
     fn query_values_are_encoded() {
         assert_eq!(with_query("/a", "token", "x y&z"), "/a?token=x%20y%26z");
         assert_eq!(with_query("/a?b=1", "c", "/d"), "/a?b=1&c=%2Fd");
+    }
+
+    #[test]
+    fn forms_encode_keys_and_values_in_order() {
+        assert_eq!(
+            form(&[("items[0][price]", "p_1"), ("email", "a@b.co")]),
+            "items%5B0%5D%5Bprice%5D=p_1&email=a%40b.co"
+        );
+        assert_eq!(form::<&str, &str>(&[]), "");
     }
 }

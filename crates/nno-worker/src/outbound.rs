@@ -85,17 +85,7 @@ pub async fn call_within(
         }
         Body::Form(pairs) => {
             let _ = h.set("content-type", "application/x-www-form-urlencoded");
-            let form: Vec<String> = pairs
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}={}",
-                        nno_core::urls::encode(k),
-                        nno_core::urls::encode(v)
-                    )
-                })
-                .collect();
-            init.with_body(Some(form.join("&").into()));
+            init.with_body(Some(nno_core::urls::form(pairs).into()));
         }
     }
     init.with_headers(h);
