@@ -4,6 +4,7 @@ import {
   canCancel,
   canChangeTier,
   canResume,
+  invoicePeriod,
   invoiceStatus,
   invoiceTone,
   linesTotal,
@@ -120,5 +121,11 @@ describe("billing", () => {
     expect(invoiceStatus({ status: "open", attemptCount: 1 })).toBe("open, 1 failed attempt");
     expect(invoiceStatus({ status: "paid", attemptCount: 1 })).toBe("paid");
     expect(invoiceStatus({ status: null, attemptCount: 0 })).toBe("unknown");
+  });
+  it("bills the period of an invoice's lines", () => {
+    const l = (a: number, b: number): InvoiceLine => ({ description: null, amount: 1, proration: true, periodStart: a, periodEnd: b });
+    expect(invoicePeriod({ periodStart: 5, periodEnd: 5, lines: [l(10, 30), l(20, 40)] })).toEqual({ start: 10, end: 40 });
+    expect(invoicePeriod({ periodStart: 5, periodEnd: 6, lines: [] })).toEqual({ start: 5, end: 6 });
+    expect(invoicePeriod({ periodStart: 5, periodEnd: 6, lines: [line(1, false)] })).toEqual({ start: 5, end: 6 });
   });
 });

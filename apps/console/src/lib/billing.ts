@@ -98,3 +98,14 @@ export function invoiceStatus(i: Pick<Invoice, "status" | "attemptCount">): stri
   if (i.status === "open" && i.attemptCount > 0) return `open, ${i.attemptCount} failed attempt${i.attemptCount === 1 ? "" : "s"}`;
   return i.status;
 }
+
+/**
+ * The period an invoice bills: its lines' (Stripe's invoice-level period is that of
+ * pending items, often one instant), else the invoice's own.
+ */
+export function invoicePeriod(i: Pick<Invoice, "periodStart" | "periodEnd" | "lines">): { start: number | null; end: number | null } {
+  const starts = i.lines.map((l) => l.periodStart).filter((v): v is number => v !== null);
+  const ends = i.lines.map((l) => l.periodEnd).filter((v): v is number => v !== null);
+  if (starts.length === 0 || ends.length === 0) return { start: i.periodStart, end: i.periodEnd };
+  return { start: Math.min(...starts), end: Math.max(...ends) };
+}

@@ -14,6 +14,7 @@ import {
   canCancel,
   canChangeTier,
   canResume,
+  invoicePeriod,
   invoiceStatus,
   invoiceTone,
   linesTotal,
@@ -341,7 +342,7 @@ function Invoices({ id }: { id: string }) {
             {items.map((inv, i) => (
               <tr key={inv.id ?? `i${i}`} data-invoice={inv.id ?? undefined}>
                 <td>{unixDate(inv.created)}</td>
-                <td>{unixPeriod(inv.periodStart, inv.periodEnd)}</td>
+                <td>{(({ start, end }) => unixPeriod(start, end))(invoicePeriod(inv))}</td>
                 <td>{formatCents(inv.total, inv.currency)}</td>
                 <td>
                   <Badge tone={invoiceTone(inv)}>{invoiceStatus(inv)}</Badge>
