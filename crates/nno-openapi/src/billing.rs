@@ -124,7 +124,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
             .body(body(&["platformId", "tier"], json!({
                 "platformId": platform_id(),
                 "tier": tier(),
-                "prorationDate": { "type": "integer", "description": "a preview's `prorationDate` (Unix seconds, within the last day and this period)" },
+                "prorationDate": { "type": ["integer", "null"], "description": "a preview's `prorationDate` (Unix seconds, inside the current period); null or absent: now" },
             })), json!({ "platformId": "k3m9p2xw7q", "tier": "growth" }))
             .ok(200, json_response("The subscription on its new tier and the proration invoice.", closed(json!({
                 "subscription": subscription(),
@@ -214,7 +214,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
         ("runMetering", Describe::new(t, "Meter a day now")
             .doc("Operators only. What the 02:00 UTC cron does, for any day that has ended (default: yesterday): every platform with a live subscription is queued, fifty per message. Running a day again changes nothing already stored: each platform and day is stored once, and Stripe drops a meter event whose identifier it has.")
             .auth(Auth::GatewayOnly)
-            .body(body(&[], json!({ "day": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } })), json!({ "day": "2026-12-01" }))
+            .body(body(&[], json!({ "day": { "type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "null or absent: yesterday (UTC)" } })), json!({ "day": "2026-12-01" }))
             .ok(202, json_response("Queued.", closed(json!({
                 "day": string(), "platforms": { "type": "integer", "minimum": 0 }, "messages": { "type": "integer", "minimum": 0 },
             }))))),

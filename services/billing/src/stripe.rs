@@ -82,6 +82,7 @@ pub fn failure(status: u16, body: &Value) -> ApiError {
         "status": status,
         "stripeType": e.as_ref().map(|e| e.kind.clone()),
         "stripeCode": e.as_ref().and_then(|e| e.code.clone()),
+        "stripeParam": e.as_ref().and_then(|e| e.param.clone()),
     });
     let cause = format!(
         "Stripe {status}: {}",

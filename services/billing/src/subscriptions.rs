@@ -295,7 +295,8 @@ pub async fn preview(env: &Env, ctx: &RequestContext) -> ApiResult {
     let (sub, item) = changeable(&row)?;
     let stripe = stripe(env)?;
     let price = price(&stripe, new_tier).await?;
-    let date = (now_ms() / 1000.0) as i64;
+    // No proration date: Stripe prorates at its own now (the customer's test clock's,
+    // where there is one), and the proration lines start there.
     let form = Form::new()
         .set(
             "customer",
@@ -304,8 +305,7 @@ pub async fn preview(env: &Env, ctx: &RequestContext) -> ApiResult {
         .set("subscription", sub)
         .set("subscription_details[items][0][id]", item)
         .set("subscription_details[items][0][price]", price)
-        .set("subscription_details[proration_behavior]", "always_invoice")
-        .set("subscription_details[proration_date]", date.to_string());
+        .set("subscription_details[proration_behavior]", "always_invoice");
     let v = stripe
         .post("/v1/invoices/create_preview", &form, None)
         .await?;
@@ -315,6 +315,12 @@ pub async fn preview(env: &Env, ctx: &RequestContext) -> ApiResult {
             "Stripe sent a preview billing cannot read",
         )
     })?;
+    let date = inv
+        .lines
+        .iter()
+        .filter(|l| l.proration)
+        .find_map(|l| l.period_start)
+        .unwrap_or((now_ms() / 1000.0) as i64);
     ok(
         ctx,
         200,
@@ -355,28 +361,47 @@ pub async fn change_tier(mut req: Request, env: &Env, ctx: &RequestContext) -> A
         ));
     }
     let (sub, item) = changeable(&row)?;
-    let now = (now_ms() / 1000.0) as i64;
-    let date = body.proration_date.unwrap_or(now);
-    let start = row.current_period_start_s.unwrap_or(0);
-    // Stripe takes a proration date inside the current period; a preview older than a
-    // day is stale anyway.
-    if date > now + 60 || date < start || date < now - 86_400 {
+    // Stripe takes a proration date inside the current period (on the customer's clock,
+    // which a test clock may have moved away from ours).
+    let (start, end) = (
+        row.current_period_start_s.unwrap_or(i64::MIN),
+        row.current_period_end_s.unwrap_or(i64::MAX),
+    );
+    if body.proration_date.is_some_and(|d| d < start || d > end) {
         return Err(ApiError::invalid(
             "prorationDate",
-            "prorationDate must be a preview's, from the last day and this period",
+            "prorationDate must be a preview's, inside the current period",
         ));
     }
     let stripe = stripe(env)?;
     let price = price(&stripe, new_tier).await?;
-    let form = Form::new()
+    let mut form = Form::new()
         .set("items[0][id]", item)
         .set("items[0][price]", price)
-        .set("proration_behavior", "always_invoice")
-        .set("proration_date", date.to_string());
-    let key = format!("nno-tier-{}-{new_tier}-{date}", row.platform_id);
+        .set("proration_behavior", "always_invoice");
+    if let Some(d) = body.proration_date {
+        form = form.set("proration_date", d.to_string());
+    }
+    // One change from this tier to that one per minute (a retry within it is the same
+    // change; Stripe replays its answer).
+    let minute = (now_ms() / 60_000.0) as i64;
+    let key = format!(
+        "nno-tier-{}-{}-{new_tier}-{minute}",
+        row.platform_id, row.tier
+    );
     stripe
         .post(&format!("/v1/subscriptions/{sub}"), &form, Some(&key))
-        .await?;
+        .await
+        .map_err(|e| {
+            if e.details["stripeParam"] == "proration_date" {
+                ApiError::invalid(
+                    "prorationDate",
+                    "Stripe refused this prorationDate: preview again",
+                )
+            } else {
+                e
+            }
+        })?;
     let row = sync::refresh(env, &db, &stripe, &row, sync::Tell::BestEffort).await?;
     // The invoice the change made (its prorations), as the preview showed it.
     let latest = sync::subscription(&stripe, sub).await?.latest_invoice;
