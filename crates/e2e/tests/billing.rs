@@ -325,6 +325,27 @@ fn an_unpaid_renewal_suspends_after_the_grace_period_and_payment_restores() {
         "{s}"
     );
     assert_eq!(rename(&owner, &pid, "Paid up"), 200);
+
+    // The customer's clock is now weeks ahead of ours: a tier change still prorates at
+    // Stripe's now (found by schemathesis: the preview sent our clock's date, 502).
+    let preview = api(
+        "GET",
+        &format!("/api/v1/billing/subscription/proration-preview?platformId={pid}&tier=growth"),
+        None,
+        Some(&me),
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let date = preview.json()["prorationDate"].clone();
+    assert!(
+        date.as_i64() > Some(end),
+        "prorated on the customer's clock: {date}"
+    );
+    let changed = billing_post(
+        &me,
+        "subscription/change-tier",
+        &json!({ "platformId": pid, "tier": "growth", "prorationDate": date }),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
 }
 
 #[test]
@@ -649,6 +670,10 @@ fn bad_input_is_refused_on_every_billing_endpoint() {
         (
             "subscription/change-tier",
             json!({ "platformId": pid, "tier": "growth", "prorationDate": 1 }),
+        ),
+        (
+            "subscription/change-tier",
+            json!({ "platformId": pid, "tier": "growth", "prorationDate": "soon" }),
         ),
         ("subscription/cancel", json!({})),
         ("subscription/cancel", json!({ "platformId": 7 })),
