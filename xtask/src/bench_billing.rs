@@ -88,14 +88,7 @@ fn webhook(port: u16, id: &str, subscription: &str) -> Result<(f64, String), Str
     Ok((ms, v["status"].as_str().unwrap_or_default().to_string()))
 }
 
-pub fn run(
-    root: &Path,
-    tools: &Toolchain,
-    state: &Path,
-    port: u16,
-    service_key: &str,
-    log: &Path,
-) -> Result<BillingReport, String> {
+pub fn run(port: u16, service_key: &str, log: &Path) -> Result<BillingReport, String> {
     // A real subscription: the newest onboarded platform's.
     let auth = format!("Authorization: Bearer {service_key}\r\n");
     let raw = format!("GET /api/v1/platforms?limit=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}cf-connecting-ip: 10.253.0.2\r\n\r\n");
@@ -149,41 +142,43 @@ pub fn run(
         return Err(format!("metering run: {status} {answer}"));
     }
     let fan: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM usage_daily WHERE day = '{day}' AND platform_id LIKE 'meter%'"
-    );
+    let queued = fan["platforms"].as_u64().unwrap_or(0);
+    if (queued as usize) < METERED {
+        return Err(format!(
+            "metering queued {queued} platforms, fewer than the {METERED} seeded"
+        ));
+    }
+    // Done when the messages' log lines account for every platform queued (the
+    // platform's own D1 cannot be read by a second process while workerd holds it);
+    // with --quiet-logs, when the last seeded platform has its day.
+    let period = nno_billing::metering::period_of(&day).to_string();
+    let last = format!("meter{METERED:05}");
     let deadline = Instant::now() + Duration::from_secs(600);
+    let mut stats: Vec<Value>;
     loop {
-        let out = d1(root, tools, state, &count_sql)?;
-        let done = serde_json::from_str::<Value>(&out)
-            .ok()
-            .and_then(|v| v[0]["results"][0]["n"].as_u64())
-            .unwrap_or(0);
-        if done as usize >= METERED {
+        stats = message_stats(log, log_before, &day);
+        let done: u64 = stats.iter().filter_map(|s| s["platforms"].as_u64()).sum();
+        if done >= queued {
             break;
+        }
+        if stats.is_empty() {
+            let raw = format!("GET /api/v1/billing/usage?platformId={last}&period={period} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}cf-connecting-ip: 10.253.0.3\r\n\r\n");
+            let (_, body) = load::once(port, raw.as_bytes())?;
+            let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            if v["days"].as_u64() == Some(1) && !quiet_logs(log, log_before) {
+                // The log shows nothing yet: keep waiting for it.
+            } else if v["days"].as_u64() == Some(1) {
+                break;
+            }
         }
         if Instant::now() > deadline {
             return Err(format!(
-                "metering stored {done} of {METERED} platforms in 10 minutes"
+                "metering accounted for {done} of {queued} platforms in 10 minutes"
             ));
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(200));
     }
     let metering_ms = started.elapsed().as_secs_f64() * 1000.0;
-    // The messages' own accounts (the last may land just after the last row).
-    std::thread::sleep(Duration::from_secs(2));
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let stats: Vec<Value> = text
-        .get(log_before..)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("\"metering message done\""))
-        .filter_map(|l| {
-            l.find('{')
-                .and_then(|i| serde_json::from_str::<Value>(&l[i..]).ok())
-        })
-        .map(|v| v["stats"].clone())
-        .collect();
     let (max_subrequests, rows_written) = if stats.is_empty() {
         (None, None)
     } else {
@@ -200,6 +195,31 @@ pub fn run(
         max_subrequests,
         rows_written,
     })
+}
+
+/// The metering messages' own accounts for `day`, from the platform's log after `from`.
+fn message_stats(log: &Path, from: usize, day: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.get(from..)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"metering message done\""))
+        .filter_map(|l| {
+            l.find('{')
+                .and_then(|i| serde_json::from_str::<Value>(&l[i..]).ok())
+        })
+        .filter(|v| v["day"] == day)
+        .map(|v| v["stats"].clone())
+        .collect()
+}
+
+/// Whether the platform logs no request lines (wrangler's `--log-level warn`).
+fn quiet_logs(log: &Path, from: usize) -> bool {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    !text
+        .get(from..)
+        .unwrap_or_default()
+        .contains("\"msg\":\"request\"")
 }
 
 fn pct(v: &[f64], p: f64) -> f64 {

@@ -199,7 +199,7 @@ pub fn run(
         cf_routes = routes;
     }
 
-    let billing = crate::bench_billing::run(root, tools, &state, port, service_key, &log)?;
+    let billing = crate::bench_billing::run(port, service_key, &log)?;
 
     step(&format!(
         "console: {SIGN_IN_SAMPLES} sign-ins in Chromium, production build, to the platforms list"
