@@ -103,7 +103,7 @@ pub fn handle(
         bytes,
         body,
     };
-    let fault = lock(sandbox).take_fault(&incoming.path);
+    let fault = lock(sandbox).take_fault(&incoming.path, &incoming.body);
     let reply = if is_cloudflare {
         crate::cloudflare::handle(&incoming, cloudflare, fault)
     } else if incoming.path.starts_with(crate::stripe::BASE) {
@@ -216,6 +216,7 @@ fn arm_fault(req: &Incoming, sandbox: &Mutex<Sandbox>) -> Reply {
     };
     let fault = Fault {
         path_prefix: prefix.to_string(),
+        body_contains: v["bodyContains"].as_str().map(String::from),
         status: v["status"].as_u64().unwrap_or(0).min(599) as u16,
         delay: Duration::from_millis(v["delayMs"].as_u64().unwrap_or(0).min(60_000)),
         times: v["times"].as_u64().unwrap_or(1).min(1000) as u32,

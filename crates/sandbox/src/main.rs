@@ -26,7 +26,7 @@
 //!   `whsec_local_sandbox`). See `stripe/mod.rs`; test controls under
 //!   `/_sandbox/stripe/` (`stripe/inspect.rs`).
 //! - Inspection for tests: `GET /_sandbox/emails[?to=addr]` lists captured e-mails,
-//!   `POST /_sandbox/faults {"pathPrefix","status","times","delayMs","body"}` makes the next
+//!   `POST /_sandbox/faults {"pathPrefix","bodyContains","status","times","delayMs","body"}` makes the next
 //!   matching requests fail or wait (on Cloudflare paths in Cloudflare's envelope, on
 //!   `/v1/` paths in Stripe's error shape),
 //!   `GET /health`.

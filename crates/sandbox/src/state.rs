@@ -27,6 +27,9 @@ pub struct Grant {
 
 pub struct Fault {
     pub path_prefix: String,
+    /// Only requests whose body contains this (e.g. one platform's id, so a test's
+    /// fault is not used up by another platform's calls to the same path).
+    pub body_contains: Option<String>,
     pub status: u16,
     pub delay: Duration,
     pub times: u32,
@@ -70,12 +73,17 @@ impl Sandbox {
         }
     }
 
-    /// The fault to apply to `path`, if one is armed (each use counts down).
-    pub fn take_fault(&mut self, path: &str) -> Option<(u16, Duration, Option<String>)> {
-        let i = self
-            .faults
-            .iter()
-            .position(|f| path.starts_with(&f.path_prefix) && f.times > 0)?;
+    /// The fault to apply to `path` with `body`, if one is armed (each use counts down).
+    pub fn take_fault(
+        &mut self,
+        path: &str,
+        body: &str,
+    ) -> Option<(u16, Duration, Option<String>)> {
+        let i = self.faults.iter().position(|f| {
+            path.starts_with(&f.path_prefix)
+                && f.times > 0
+                && f.body_contains.as_deref().is_none_or(|b| body.contains(b))
+        })?;
         let f = &mut self.faults[i];
         f.times -= 1;
         let out = (f.status, f.delay, f.body.clone());
