@@ -11,6 +11,17 @@ use worker::{web_sys, Env, Headers};
 
 pub const SECRET: &str = "NNO_INTERNAL_API_KEY";
 
+/// The internal key, for a service that vouches for its own calls to another
+/// (`Identity::Internal`); 503 when this deployment has none.
+pub fn internal_key(env: &Env) -> Result<String, ApiError> {
+    env.secret(SECRET).map(|s| s.to_string()).map_err(|_| {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "NNO_INTERNAL_API_KEY is not configured",
+        )
+    })
+}
+
 /// The verified identity the caller forwarded. A valid signature over an identity
 /// that does not parse is a caller bug, refused like a forgery.
 pub fn verify(headers: &Headers, env: &Env, ctx: &RequestContext) -> Result<Identity, ApiError> {

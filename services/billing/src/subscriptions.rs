@@ -202,7 +202,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
             )
             .await?;
         if let Some(id) = clock.get("id").and_then(Value::as_str) {
-            subs::set_clock(&db, pid, id, at).await?;
+            subs::set_once(&db, pid, subs::StripeRef::TestClock, id, at).await?;
         }
         row = subs::get(&db, pid).await?.ok_or_else(ApiError::internal)?;
     }
@@ -223,7 +223,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
                 "Stripe sent a customer without an id",
             )
         })?;
-        subs::set_customer(&db, pid, id, at).await?;
+        subs::set_once(&db, pid, subs::StripeRef::Customer, id, at).await?;
         row = subs::get(&db, pid).await?.ok_or_else(ApiError::internal)?;
     }
     let customer = row
@@ -248,7 +248,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
             "Stripe sent a subscription without an id",
         )
     })?;
-    subs::set_subscription(&db, pid, id, at).await?;
+    subs::set_once(&db, pid, subs::StripeRef::Subscription, id, at).await?;
     let row = subs::get(&db, pid).await?.ok_or_else(ApiError::internal)?;
     let row = sync::refresh(env, &db, &stripe, &row, sync::Tell::BestEffort).await?;
     ok(ctx, 201, &row.view())

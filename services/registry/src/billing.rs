@@ -21,15 +21,7 @@ async fn post<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
     path: &str,
     req: &Req,
 ) -> Result<Resp, ApiError> {
-    let key = env
-        .secret(nno_worker::caller::SECRET)
-        .map(|s| s.to_string())
-        .map_err(|_| {
-            ApiError::new(
-                ErrorCode::ServiceUnavailable,
-                "NNO_INTERNAL_API_KEY is not configured",
-            )
-        })?;
+    let key = nno_worker::caller::internal_key(env)?;
     ServiceClient::new(env, Service::Billing)?
         .call(
             ctx,

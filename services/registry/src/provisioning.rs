@@ -3,21 +3,10 @@
 
 use nno_core::contracts::provisioning::{BootstrapRequest, DeprovisionRequest, JobAccepted};
 use nno_core::identity::INTERNAL_JSON;
-use nno_core::{ApiError, ErrorCode, Service};
+use nno_core::{ApiError, Service};
 use nno_worker::client::ServiceClient;
 use nno_worker::RequestContext;
 use worker::{Env, Headers, Method};
-
-fn key(env: &Env) -> Result<String, ApiError> {
-    env.secret(nno_worker::caller::SECRET)
-        .map(|s| s.to_string())
-        .map_err(|_| {
-            ApiError::new(
-                ErrorCode::ServiceUnavailable,
-                "NNO_INTERNAL_API_KEY is not configured",
-            )
-        })
-}
 
 async fn post<Req: serde::Serialize>(
     env: &Env,
@@ -25,7 +14,7 @@ async fn post<Req: serde::Serialize>(
     path: &str,
     body: &Req,
 ) -> Result<JobAccepted, ApiError> {
-    let key = key(env)?;
+    let key = nno_worker::caller::internal_key(env)?;
     ServiceClient::new(env, Service::Provisioning)?
         .call(
             ctx,

@@ -86,41 +86,39 @@ pub async fn create(db: &Db, x: &New<'_>) -> Result<(), ApiError> {
     .map(|_| ())
 }
 
-pub async fn set_clock(db: &Db, platform_id: &str, clock: &str, at: i64) -> Result<(), ApiError> {
-    db.exec(
-        "UPDATE subscriptions SET test_clock_id = ?2, updated_at = ?3 \
-         WHERE platform_id = ?1 AND test_clock_id IS NULL",
-        &[s(platform_id), s(clock), n(at)],
-    )
-    .await
-    .map(|_| ())
+/// A Stripe id kept on the row, each set once.
+#[derive(Debug, Clone, Copy)]
+pub enum StripeRef {
+    TestClock,
+    Customer,
+    Subscription,
 }
 
-pub async fn set_customer(
-    db: &Db,
-    platform_id: &str,
-    customer: &str,
-    at: i64,
-) -> Result<(), ApiError> {
-    db.exec(
-        "UPDATE subscriptions SET stripe_customer_id = ?2, updated_at = ?3 \
-         WHERE platform_id = ?1 AND stripe_customer_id IS NULL",
-        &[s(platform_id), s(customer), n(at)],
-    )
-    .await
-    .map(|_| ())
+impl StripeRef {
+    const fn column(self) -> &'static str {
+        match self {
+            StripeRef::TestClock => "test_clock_id",
+            StripeRef::Customer => "stripe_customer_id",
+            StripeRef::Subscription => "stripe_subscription_id",
+        }
+    }
 }
 
-pub async fn set_subscription(
+/// Stores a Stripe id where none is stored yet (a retried step keeps the first).
+pub async fn set_once(
     db: &Db,
     platform_id: &str,
-    subscription: &str,
+    what: StripeRef,
+    id: &str,
     at: i64,
 ) -> Result<(), ApiError> {
+    let column = what.column();
     db.exec(
-        "UPDATE subscriptions SET stripe_subscription_id = ?2, updated_at = ?3 \
-         WHERE platform_id = ?1 AND stripe_subscription_id IS NULL",
-        &[s(platform_id), s(subscription), n(at)],
+        &format!(
+            "UPDATE subscriptions SET {column} = ?2, updated_at = ?3 \
+             WHERE platform_id = ?1 AND {column} IS NULL"
+        ),
+        &[s(platform_id), s(id), n(at)],
     )
     .await
     .map(|_| ())
