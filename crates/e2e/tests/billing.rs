@@ -822,7 +822,38 @@ fn quotas_hold_the_tiers_limits_even_for_creations_racing_for_the_last_slot() {
 
 #[test]
 fn metering_a_day_twice_stores_it_once_reports_overage_once_and_alerts_once() {
-    let (owner, _) = customer("metered");
+    let (owner, org) = customer("metered");
+    // Alerts go to every owner of the tenant (and the billing address), not to members.
+    let (co_owner, member) = (sign_up("co-owner"), sign_up("member"));
+    join(&owner, &co_owner, &org, "owner");
+    join(&owner, &member, &org, "member");
+    let owners_path = format!("/api/v1/iam/nno/tenants/{org}/owners");
+    let r = api("GET", &owners_path, None, Some(&service()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut listed: Vec<String> = r.json()["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["email"].as_str().unwrap().to_string())
+        .collect();
+    listed.sort();
+    let mut expected = vec![owner.email.clone(), co_owner.email.clone()];
+    expected.sort();
+    assert_eq!(listed, expected, "{}", r.body);
+    // Owners are for operators and NNO's services: a member, even the owner, gets 403.
+    for who in [&owner, &member] {
+        let r = api("GET", &owners_path, None, Some(&who.bearer()));
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+    let r = api(
+        "GET",
+        "/api/v1/iam/nno/tenants/no-such-tenant/owners",
+        None,
+        Some(&service()),
+    );
+    assert_eq!(r.status, 404, "{}", r.body);
+    let long = format!("/api/v1/iam/nno/tenants/{}/owners", "a".repeat(65));
+    assert_eq!(api("GET", &long, None, Some(&service())).status, 422);
     let pid = active_platform(&owner, &slug("meter"));
     let me = owner.bearer();
     let sub = subscription_ok(&owner, &pid);
@@ -929,15 +960,18 @@ fn metering_a_day_twice_stores_it_once_reports_overage_once_and_alerts_once() {
     assert_eq!(events.len(), 1, "one overage, one meter event: {events:?}");
     assert_eq!(events[0]["event_name"], "nno_d1_rows_read");
     assert_eq!(events[0]["payload"]["value"], "5000000");
-    let alerts = || {
-        e2e::iam::emails_to(&owner.email)
+    let alerts_to = |to: &str| {
+        e2e::iam::emails_to(to)
             .into_iter()
             .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(&pid)))
             .count()
     };
+    let alerts = || alerts_to(&owner.email);
     // 80 % of invocations; 80 % and 100 % of rows read.
     let n = wait_for(Duration::from_secs(20), || json!(alerts()), |n| n == 3);
     assert_eq!(n, 3, "alerts sent");
+    assert_eq!(alerts_to(&co_owner.email), 3, "the co-owner has each alert");
+    assert_eq!(alerts_to(&member.email), 0, "a member has none");
 
     // The same day again changes nothing.
     run();
@@ -947,4 +981,9 @@ fn metering_a_day_twice_stores_it_once_reports_overage_once_and_alerts_once() {
     assert_eq!(again["days"], 1);
     assert_eq!(meter_events().len(), 1, "no second meter event");
     assert_eq!(alerts(), 3, "no second alert");
+    assert_eq!(
+        alerts_to(&co_owner.email),
+        3,
+        "no second alert to the co-owner"
+    );
 }

@@ -246,6 +246,24 @@ pub fn crossed(used: u64, included: u64) -> Vec<u8> {
         .collect()
 }
 
+/// Who a usage alert goes to: the billing address and the tenant's owners (oldest
+/// first), each address once (compared without case), at most `max` (one message's
+/// recipients; the billing address is always among them).
+pub fn recipients<'a>(
+    owners: impl IntoIterator<Item = &'a str>,
+    billing_email: &'a str,
+    max: usize,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in [billing_email].into_iter().chain(owners) {
+        let a = a.trim();
+        if !a.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(a)) && out.len() < max {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
+
 /// A meter event's identifier: the same for the same overage total, so a rerun (or a
 /// retried message) is deduplicated by Stripe, and a new total is a new event.
 pub fn meter_identifier(platform_id: &str, m: Metric, period: &str, total: u64) -> String {
@@ -257,6 +275,21 @@ mod tests {
     use super::*;
     use crate::plans::plan;
     use nno_core::platform::Tier;
+
+    #[test]
+    fn alerts_go_to_each_owner_and_the_billing_address_once() {
+        let to = recipients(["a@x.io", "B@x.io", " a@X.io"], "b@x.io", 50);
+        assert_eq!(to, ["b@x.io", "a@x.io"]);
+        let to = recipients(["a@x.io"], "pay@x.io", 50);
+        assert_eq!(to, ["pay@x.io", "a@x.io"]);
+        // A tenant IAM no longer knows still has its billing address.
+        assert_eq!(recipients([], "pay@x.io", 50), ["pay@x.io"]);
+        // Past one message's limit the billing address and the oldest owners are kept.
+        let many: Vec<String> = (0..60).map(|i| format!("o{i}@x.io")).collect();
+        let to = recipients(many.iter().map(String::as_str), "pay@x.io", 50);
+        assert_eq!(to.len(), 50);
+        assert_eq!((to[0].as_str(), to[1].as_str()), ("pay@x.io", "o0@x.io"));
+    }
 
     #[test]
     fn days_and_months() {

@@ -285,6 +285,7 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
             .link(200, "ListInvitations", from_org("organizationListInvitations", "query.organizationId"))
             .link(200, "ListRoles", from_org("listRoles", "query.orgId"))
             .link(200, "ListGrants", from_org("listGrants", "query.orgId"))
+            .link(200, "ListOwners", from_org("listTenantOwners", "path.orgId"))
             .link(200, "ListTenantKeys", from_org("listApiKeys", "query.orgId"))
             .link(200, "SetActive", from_org_body("organizationSetActive", "organizationId"))
             .link(200, "Update", from_org_body("organizationUpdate", "organizationId"))
@@ -499,6 +500,17 @@ pub fn descriptions() -> Vec<(&'static str, Describe)> {
             .body(body(&["email", "password", "name"], json!({ "email": string(), "password": new_password(), "name": name_field() })), json!({ "email": "admin@example.com", "password": "correct-horse-battery", "name": "Admin" }))
             .ok(201, ok("The admin.", closed(json!({ "user": r("User") }))))
             .errors(&[409])),
+        ("listTenantOwners", Describe::new("Platform", "A tenant's owners and their addresses")
+            .doc("Operators only (the service key, platform admins, NNO's services: billing mails its usage alerts to them). 404 for a tenant that does not exist.")
+            .auth(Auth::Any)
+            .path("orgId", "the tenant's id (1 to 64 characters)")
+            .ok(200, ok("The owners, oldest first.", closed(json!({
+                "orgId": string(),
+                "owners": { "type": "array", "items": closed(json!({
+                    "userId": string(), "email": string(), "name": nullable_string(),
+                }))},
+            }))))
+            .errors(&[404, 422])),
     ]
 }
 

@@ -6,8 +6,8 @@
 //! buckets and KV namespaces; a usage row per platform and day (a rerun changes
 //! nothing) and the month rolled up; overage beyond the tier's included amounts sent
 //! to Stripe as meter events whose identifier is the overage total (Stripe drops a
-//! repeat); an e-mail to the billing address at 80 % and 100 % of an included amount,
-//! once per threshold and month.
+//! repeat); an e-mail to the tenant's owners (IAM knows them) and the billing address
+//! at 80 % and 100 % of an included amount, once per threshold and month.
 
 use crate::config;
 use crate::store::{subscriptions as subs, usage};
@@ -15,14 +15,18 @@ use crate::stripe::Stripe;
 use nno_billing::metering::{self, Resource, Usage, PLATFORMS_PER_MESSAGE};
 use nno_billing::plans::{plan, Metric};
 use nno_billing::stripe::Form;
+use nno_core::contracts::TenantOwners;
+use nno_core::identity::INTERNAL_JSON;
 use nno_core::platform::Tier;
-use nno_core::{ApiError, ErrorCode};
+use nno_core::{ApiError, ErrorCode, Service};
+use nno_worker::client::ServiceClient;
 use nno_worker::d1::Db;
+use nno_worker::mail::{self, MailConfig};
 use nno_worker::outbound::{self, Body};
 use nno_worker::runtime::now_ms;
 use nno_worker::RequestContext;
 use serde::{Deserialize, Serialize};
-use worker::{Env, Method};
+use worker::{Env, Headers, Method};
 
 pub const QUEUE: &str = "METERING_QUEUE";
 
@@ -121,7 +125,7 @@ async fn query_usage(
     })
 }
 
-/// What one message cost: calls outside the Worker (GraphQL, Stripe, e-mail) and D1
+/// What one message cost: calls outside the Worker (GraphQL, Stripe, IAM, e-mail) and D1
 /// rows written (the bench reads them from the message's log line).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,7 +152,7 @@ pub async fn meter(env: &Env, ctx: &RequestContext, job: &Job) -> Result<Stats, 
         query_usage(env, &day, &resources).await?
     };
     let stripe = Stripe::new(config::stripe(env)?);
-    let mail = nno_worker::mail::MailConfig::load(env);
+    let mail = MailConfig::load(env);
     let period = metering::period_of(&day).to_string();
     for pid in &job.platform_ids {
         let Some(row) = subs::get(&db, pid).await? else {
@@ -159,6 +163,8 @@ pub async fn meter(env: &Env, ctx: &RequestContext, job: &Job) -> Result<Stats, 
         let (month, written) = usage::record_day(&db, pid, &day, &today, at).await?;
         stats.rows_written += written;
         let p = plan(Tier::parse(&row.tier).unwrap_or(Tier::Starter));
+        // Asked of IAM once per platform, and only when an alert is due.
+        let mut to: Option<Vec<String>> = None;
         for m in Metric::ALL {
             let total = metering::overage(p, &month, m);
             let sent = usage::reported(&db, pid, &period, m.as_str()).await?;
@@ -183,6 +189,10 @@ pub async fn meter(env: &Env, ctx: &RequestContext, job: &Job) -> Result<Stats, 
             }
             let Some(cfg) = &mail else { continue };
             for threshold in metering::crossed(month.get(m), p.included(m)) {
+                if !usage::claim_alert(&db, pid, &period, m.as_str(), threshold, at).await? {
+                    continue;
+                }
+                stats.rows_written += 1;
                 let alert = Alert {
                     row: &row,
                     period: &period,
@@ -191,10 +201,22 @@ pub async fn meter(env: &Env, ctx: &RequestContext, job: &Job) -> Result<Stats, 
                     used: month.get(m),
                     included: p.included(m),
                 };
-                if send_alert(&db, cfg, &alert, at).await? {
-                    stats.subrequests += 1;
-                    stats.rows_written += 1;
+                let sent = match &to {
+                    Some(to) => send_alert(cfg, &alert, to).await,
+                    None => match recipients(env, ctx, &row).await {
+                        Ok(list) => {
+                            stats.subrequests += 1;
+                            send_alert(cfg, &alert, to.insert(list)).await
+                        }
+                        Err(e) => Err(e),
+                    },
+                };
+                if let Err(e) = sent {
+                    // Given back, so the retried message sends it.
+                    usage::release_alert(&db, pid, &period, m.as_str(), threshold).await?;
+                    return Err(e);
                 }
+                stats.subrequests += 1;
             }
         }
     }
@@ -210,17 +232,44 @@ struct Alert<'a> {
     included: u64,
 }
 
-/// Sends an alert unless it was sent; whether this call sent it.
-async fn send_alert(
-    db: &Db,
-    cfg: &nno_worker::mail::MailConfig,
-    a: &Alert<'_>,
-    at: i64,
-) -> Result<bool, ApiError> {
+/// Who a platform's alerts go to: its tenant's owners, as IAM has them now, and its
+/// billing address. A tenant IAM no longer has (404) leaves the billing address.
+async fn recipients(
+    env: &Env,
+    ctx: &RequestContext,
+    row: &subs::Row,
+) -> Result<Vec<String>, ApiError> {
+    let key = nno_worker::caller::internal_key(env)?;
+    let path = format!(
+        "/api/nno/tenants/{}/owners",
+        nno_core::urls::encode(&row.owner_tenant_id)
+    );
+    let iam = ServiceClient::new(env, Service::Iam)?;
+    let owners = match iam
+        .call::<(), TenantOwners>(
+            ctx,
+            Method::Get,
+            &path,
+            None,
+            Some((&key, INTERNAL_JSON)),
+            Headers::new(),
+        )
+        .await
+    {
+        Ok(answer) => answer.owners,
+        Err(e) if e.status() == 404 => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    Ok(metering::recipients(
+        owners.iter().map(|o| o.email.as_str()),
+        &row.billing_email,
+        mail::MAX_RECIPIENTS,
+    ))
+}
+
+/// Mails one claimed alert, as one message to all of `to`.
+async fn send_alert(cfg: &MailConfig, a: &Alert<'_>, to: &[String]) -> Result<(), ApiError> {
     let (pid, metric) = (a.row.platform_id.as_str(), a.metric.as_str());
-    if !usage::claim_alert(db, pid, a.period, metric, a.threshold, at).await? {
-        return Ok(false);
-    }
     let what = metric.replace('_', " ");
     let subject = format!("Platform {pid}: {} % of this month's {what}", a.threshold);
     let text = format!(
@@ -228,16 +277,12 @@ async fn send_alert(
          Usage beyond the included amount is billed as overage at the end of the month.",
         a.used, a.included, a.row.tier, a.period, a.threshold
     );
-    let mail = nno_worker::mail::Mail {
-        to: &a.row.billing_email,
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
+    let message = mail::Mail {
+        to: to.first().copied().unwrap_or_default(),
         subject: &subject,
         html: format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;")),
         text,
     };
-    if let Err(e) = nno_worker::mail::send("billing", cfg, &mail).await {
-        // Given back, so the next run sends it.
-        usage::release_alert(db, pid, a.period, metric, a.threshold).await?;
-        return Err(e);
-    }
-    Ok(true)
+    mail::send_to("billing", cfg, &to, &message).await
 }

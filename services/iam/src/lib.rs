@@ -125,5 +125,6 @@ async fn dispatch(
         Op::VerifyKey => keys::verify(req, env, ctx).await,
         Op::RevokeKey => keys::revoke(&req, env, ctx, param(0)).await,
         Op::Bootstrap => access::bootstrap(req, env, ctx).await,
+        Op::TenantOwners => orgs::owners(env, ctx, param(0)).await,
     }
 }

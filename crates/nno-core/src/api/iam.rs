@@ -61,6 +61,7 @@ pub enum Op {
     VerifyKey,
     RevokeKey,
     Bootstrap,
+    TenantOwners,
 }
 
 use super::endpoint as e;
@@ -74,7 +75,7 @@ const LINKS: Option<Rule> = Some(AUTH);
 /// the strict per-IP limit; those that send e-mail or start a sign-in under the
 /// ordinary one.
 #[rustfmt::skip]
-pub const ENDPOINTS: [Endpoint<Op>; 55] = [
+pub const ENDPOINTS: [Endpoint<Op>; 56] = [
     e(Post, "auth/sign-up/email", "signUpEmail", SignUpEmail, Public, STRICT),
     e(Post, "auth/sign-in/email", "signInEmail", SignInEmail, Public, STRICT),
     e(Get, "auth/get-session", "getSession", GetSession, Public, None),
@@ -130,6 +131,7 @@ pub const ENDPOINTS: [Endpoint<Op>; 55] = [
     e(Post, "nno/apikey/verify", "verifyApiKey", VerifyKey, Auth, None),
     e(Delete, "nno/apikey/{id}", "revokeApiKey", RevokeKey, Auth, None),
     e(Post, "nno/bootstrap", "bootstrap", Bootstrap, Auth, None),
+    e(Get, "nno/tenants/{orgId}/owners", "listTenantOwners", TenantOwners, Auth, None),
 ];
 
 #[cfg(test)]

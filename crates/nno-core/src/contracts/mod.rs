@@ -113,6 +113,24 @@ impl KeyVerifyAnswer {
     }
 }
 
+/// IAM `GET /api/nno/tenants/{orgId}/owners`, for operators and NNO's services:
+/// who to tell about the tenant's platforms (billing's usage alerts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantOwners {
+    pub org_id: String,
+    pub owners: Vec<TenantOwner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantOwner {
+    pub user_id: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
 /// The gateway's rate limiter (a Durable Object) answering one count or peek.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

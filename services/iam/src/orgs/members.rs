@@ -1,6 +1,7 @@
 //! Members: listing, roles, removal, leaving.
 
 use super::*;
+use nno_core::contracts::{TenantOwner, TenantOwners};
 
 fn member_not_found() -> ApiError {
     err(ErrorCode::NotFound, "MEMBER_NOT_FOUND", "member not found")
@@ -143,4 +144,33 @@ pub async fn list_members(req: &Request, env: &Env, ctx: &RequestContext) -> Api
         .collect();
     let total = members.len();
     ok(&json!({ "members": members, "total": total }), ctx)
+}
+
+/// A tenant's owners and their addresses, for operators and NNO's own services
+/// (billing mails them its usage alerts); 404 for a tenant that does not exist.
+pub async fn owners(env: &Env, ctx: &RequestContext, org_id: &str) -> ApiResult {
+    nno_worker::platform_access::require_operator(ctx)?;
+    if org_id.is_empty() || org_id.len() > 64 {
+        return Err(invalid("orgId", "orgId must be 1 to 64 characters"));
+    }
+    let db = store::db(env, ctx)?;
+    if store::org(&db, org_id).await?.is_none() {
+        return Err(ApiError::not_found("tenant"));
+    }
+    let owners = store::owners(&db, org_id)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            Some(TenantOwner {
+                email: m.user_email?,
+                user_id: m.user_id,
+                name: m.user_name,
+            })
+        })
+        .collect();
+    let answer = TenantOwners {
+        org_id: org_id.to_string(),
+        owners,
+    };
+    ok(&answer, ctx)
 }

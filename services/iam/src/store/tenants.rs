@@ -231,6 +231,15 @@ pub async fn members(db: &Db, org_id: &str) -> Result<Vec<MemberRow>, ApiError> 
     db.all(&sql, &[org_id.into()]).await
 }
 
+/// The tenant's owners, oldest first.
+pub async fn owners(db: &Db, org_id: &str) -> Result<Vec<MemberRow>, ApiError> {
+    let sql = format!(
+        r#"SELECT {MEMBER_COLUMNS} FROM member m JOIN "user" u ON u.id = m.userId
+           WHERE m.organizationId = ?1 AND m.role = 'owner' ORDER BY m.createdAt LIMIT 1000"#
+    );
+    db.all(&sql, &[org_id.into()]).await
+}
+
 /// The guard that keeps a tenant from losing its last owner, checked inside the same
 /// statement as the change (two owners demoting or removing each other at once cannot
 /// both pass a separate check). `member` is the row being changed.
