@@ -1,7 +1,7 @@
 //! The per-request context every service builds first: request id, trace context,
 //! timing. The gateway creates these; upstream services continue them.
 
-use crate::runtime::{now_ms, random_array};
+use crate::runtime::{id_random, now_ms};
 use nno_core::identity::Identity;
 use nno_core::{request_id, routing::split_url, trace::TraceParent, ApiError, ErrorCode, Service};
 use std::future::Future;
@@ -41,8 +41,8 @@ impl RequestContext {
         let (path, query) = split_url(&url);
         RequestContext {
             service,
-            request_id: request_id::choose(incoming_id.as_deref(), random_array::<16>),
-            trace: TraceParent::continue_or_start(incoming_trace.as_deref(), random_array()),
+            request_id: request_id::choose(incoming_id.as_deref(), id_random::<16>),
+            trace: TraceParent::continue_or_start(incoming_trace.as_deref(), id_random()),
             method: req.method(),
             path: path.to_string(),
             query: query.unwrap_or("").to_string(),
@@ -66,7 +66,7 @@ impl RequestContext {
     /// next hop.
     pub fn propagate(&self, headers: &web_sys::Headers) {
         let _ = headers.set(request_id::HEADER, &self.request_id);
-        let child = self.trace.child(random_array());
+        let child = self.trace.child(id_random());
         let _ = headers.set(nno_core::trace::HEADER, &child.header_value());
     }
 

@@ -106,7 +106,8 @@ async fn route(
     }
     // Credentials before routing: an unauthenticated caller learns nothing about which
     // paths exist.
-    let identity = auth::authenticate(&req.headers(), env, ctx, config, ip, policy.public).await?;
+    let headers = req.headers();
+    let identity = auth::authenticate(&headers, env, ctx, config, ip, policy.public).await?;
     match &identity {
         auth::Identity::User { user_id, .. } => {
             limiter::check(env, &nno_core::ratelimit::USER, &format!("user:{user_id}")).await?
@@ -128,7 +129,7 @@ async fn route(
             suspension::check(env, &platform).await?;
         }
     }
-    let forget = auth::session_to_forget(&req.headers(), ctx);
+    let forget = auth::session_to_forget(&headers, ctx);
     let out = proxy::forward(req, env, ctx, &resolved, &identity, config).await?;
     if let Some(k) = forget {
         session_cache::forget(&k);

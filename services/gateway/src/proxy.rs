@@ -117,7 +117,12 @@ pub async fn forward(
         }
     };
     let status = response.status();
-    let content_type = response.headers().get("content-type").ok().flatten();
+    // Only a 5xx's type matters (a runtime error page is not our envelope): a header
+    // read is a crossing into the runtime, not spent on every success.
+    let content_type = (500..600)
+        .contains(&status)
+        .then(|| response.headers().get("content-type").ok().flatten())
+        .flatten();
     if let Some(code) = upstream_failure(status, content_type.as_deref()) {
         return fail(
             code,
