@@ -73,7 +73,7 @@ async fn enqueue(
 }
 
 pub async fn provision_platform(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiResult {
-    require_operator(&ctx.identity)?;
+    require_operator(ctx)?;
     let r: BootstrapRequest = body::read_json(&mut req, body::DEFAULT_LIMIT).await?;
     let environment = validate::bootstrap(&r)?;
     let db = store::db(env, ctx)?;
@@ -248,7 +248,7 @@ pub async fn deprovision(
     ctx: &RequestContext,
     platform_id: &str,
 ) -> ApiResult {
-    require_operator(&ctx.identity)?;
+    require_operator(ctx)?;
     validate::platform_id("id", platform_id)?;
     let r: DeprovisionRequest = optional_body(&mut req).await?;
     let db = store::db(env, ctx)?;
