@@ -1,6 +1,6 @@
 //! Sending e-mail through Resend's API (`POST /emails`), for every service that mails
-//! people (iam's links and invitations, billing's usage alerts to a tenant's owners). Configuration:
-//! secret `RESEND_API_KEY`, vars `RESEND_API_URL` (locally the sandbox, which captures
+//! people (iam's links and invitations, billing's usage alerts to a tenant's owners).
+//! Configuration://! secret `RESEND_API_KEY`, vars `RESEND_API_URL` (locally the sandbox, which captures
 //! what would have been sent) and `EMAIL_FROM`.
 
 use crate::outbound::{self, Body};
@@ -34,39 +34,29 @@ impl MailConfig {
     }
 }
 
+/// Most recipients of one message (Resend's limit).
+pub const MAX_RECIPIENTS: usize = 50;
+
 pub struct Mail<'a> {
-    pub to: &'a str,
+    /// 1 to `MAX_RECIPIENTS` addresses; several see each other's.
+    pub to: &'a [&'a str],
     pub subject: &'a str,
     pub text: String,
     pub html: String,
 }
 
-/// Most recipients of one message (Resend's limit).
-pub const MAX_RECIPIENTS: usize = 50;
-
-/// Sends one message; a refusal is logged (with Resend's error name, never the
-/// message) and answered 502.
+/// Sends one message (to all of `mail.to` at once: it is sent whole or not at all, so
+/// a retry after a failure never mails some of them twice); a refusal is logged (with
+/// Resend's error name, never the message) and answered 502.
 pub async fn send(service: &str, cfg: &MailConfig, mail: &Mail<'_>) -> Result<(), ApiError> {
-    send_to(service, cfg, &[mail.to], mail).await
-}
-
-/// Sends `mail` as one message to every address in `to` (1 to `MAX_RECIPIENTS`, who
-/// see each other's addresses) instead of `mail.to`: one message is sent whole or not
-/// at all, so a retry after a failure never mails some of them twice.
-pub async fn send_to(
-    service: &str,
-    cfg: &MailConfig,
-    to: &[&str],
-    mail: &Mail<'_>,
-) -> Result<(), ApiError> {
-    if to.is_empty() || to.len() > MAX_RECIPIENTS {
+    if mail.to.is_empty() || mail.to.len() > MAX_RECIPIENTS {
         return Err(
-            ApiError::internal().with_cause(format!("a message for {} recipients", to.len()))
+            ApiError::internal().with_cause(format!("a message for {} recipients", mail.to.len()))
         );
     }
     let auth = format!("Bearer {}", cfg.api_key);
     let body = json!({
-        "from": cfg.from, "to": to, "subject": mail.subject,
+        "from": cfg.from, "to": mail.to, "subject": mail.subject,
         "text": mail.text, "html": mail.html,
     });
     let url = format!("{}/emails", cfg.api_url);

@@ -201,17 +201,14 @@ pub async fn meter(env: &Env, ctx: &RequestContext, job: &Job) -> Result<Stats, 
                     used: month.get(m),
                     included: p.included(m),
                 };
-                let sent = match &to {
-                    Some(to) => send_alert(cfg, &alert, to).await,
-                    None => match recipients(env, ctx, &row).await {
-                        Ok(list) => {
-                            stats.subrequests += 1;
-                            send_alert(cfg, &alert, to.insert(list)).await
-                        }
-                        Err(e) => Err(e),
-                    },
+                let sent = async {
+                    if to.is_none() {
+                        to = Some(recipients(env, ctx, &row).await?);
+                        stats.subrequests += 1;
+                    }
+                    send_alert(cfg, &alert, to.as_deref().unwrap_or_default()).await
                 };
-                if let Err(e) = sent {
+                if let Err(e) = sent.await {
                     // Given back, so the retried message sends it.
                     usage::release_alert(&db, pid, &period, m.as_str(), threshold).await?;
                     return Err(e);
@@ -279,10 +276,10 @@ async fn send_alert(cfg: &MailConfig, a: &Alert<'_>, to: &[String]) -> Result<()
     );
     let to: Vec<&str> = to.iter().map(String::as_str).collect();
     let message = mail::Mail {
-        to: to.first().copied().unwrap_or_default(),
+        to: &to,
         subject: &subject,
         html: format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;")),
         text,
     };
-    mail::send_to("billing", cfg, &to, &message).await
+    mail::send("billing", cfg, &message).await
 }

@@ -96,7 +96,7 @@ pub async fn session(req: &Request, env: &Env, ctx: &RequestContext) -> ApiResul
 fn org_param(req: &Request) -> Result<String, ApiError> {
     query::of(req)
         .get("orgId")
-        .filter(|o| !o.is_empty() && o.len() <= 64)
+        .filter(|o| crate::handlers::is_org_id(o))
         .map(str::to_string)
         .ok_or_else(|| invalid("orgId", "orgId is required"))
 }

@@ -104,7 +104,7 @@ async fn send_reset_link(
         env,
         ctx,
         &mailer::Mail {
-            to: email,
+            to: &[email],
             subject: "Reset your password",
             text: format!("{line}\n\nReset token: {token}\nReset: {url}\n"),
             html: mailer::html(line, "Reset your password", &url),
@@ -299,7 +299,7 @@ async fn send_verification_link(
         env,
         ctx,
         &mailer::Mail {
-            to: &email,
+            to: &[&email],
             subject: "Verify your e-mail address",
             text: format!("{line}\n\nVerification token: {token}\nVerify: {url}\n"),
             html: mailer::html(line, "Verify your e-mail", &url),
@@ -416,7 +416,7 @@ pub async fn send_magic_link(mut req: Request, env: &Env, ctx: &RequestContext) 
         env,
         ctx,
         &mailer::Mail {
-            to: &email,
+            to: &[&email],
             subject: "Your sign-in link",
             text: format!("{line}\n\nSign-in token: {token}\nSign in: {url}\n"),
             html: mailer::html(line, "Sign in", &url),

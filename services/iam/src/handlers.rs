@@ -19,6 +19,11 @@ pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::invalid(field, message)
 }
 
+/// A tenant id as callers may name one: 1 to 64 characters.
+pub(crate) fn is_org_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64
+}
+
 pub(crate) fn id() -> String {
     nno_core::encoding::hex(&random_array::<16>())
 }

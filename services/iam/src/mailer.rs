@@ -14,7 +14,7 @@ pub use nno_worker::mail::Mail;
 pub const MAX_PER_RECIPIENT: u32 = 8;
 pub const RECIPIENT_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
 
-/// Sends `mail`, within the recipient's cap (429 past it). A missing configuration
+/// Sends `mail`, within each recipient's cap (429 past it). A missing configuration
 /// is a 503 naming what to set.
 pub async fn send(env: &Env, ctx: &RequestContext, mail: &Mail<'_>) -> Result<(), ApiError> {
     let cfg = MailConfig::load(env).ok_or_else(|| {
@@ -24,20 +24,22 @@ pub async fn send(env: &Env, ctx: &RequestContext, mail: &Mail<'_>) -> Result<()
         )
     })?;
     let db = crate::store::db(env, ctx)?;
-    let within = crate::store::count_mail(
-        &db,
-        &mail.to.to_ascii_lowercase(),
-        MAX_PER_RECIPIENT,
-        RECIPIENT_WINDOW_MS,
-        now_ms(),
-    )
-    .await?;
-    if !within {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            "too many e-mails to this address; try again in a few minutes",
+    for to in mail.to {
+        let within = crate::store::count_mail(
+            &db,
+            &to.to_ascii_lowercase(),
+            MAX_PER_RECIPIENT,
+            RECIPIENT_WINDOW_MS,
+            now_ms(),
         )
-        .with_retry_after((RECIPIENT_WINDOW_MS / 1000.0) as u64));
+        .await?;
+        if !within {
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                "too many e-mails to this address; try again in a few minutes",
+            )
+            .with_retry_after((RECIPIENT_WINDOW_MS / 1000.0) as u64));
+        }
     }
     nno_worker::mail::send("iam", &cfg, mail).await
 }

@@ -104,7 +104,7 @@ pub async fn invite(mut req: Request, env: &Env, ctx: &RequestContext) -> ApiRes
         env,
         ctx,
         &mailer::Mail {
-            to: &email,
+            to: &[&email],
             subject: &format!("You are invited to {}", org.name),
             text: format!("{line}\nInvitation id: {}\nAccept: {link}\n", inv.id),
             html: mailer::html(&line, &format!("Accept (invitation {})", inv.id), &link),

@@ -150,7 +150,7 @@ pub async fn list_members(req: &Request, env: &Env, ctx: &RequestContext) -> Api
 /// (billing mails them its usage alerts); 404 for a tenant that does not exist.
 pub async fn owners(env: &Env, ctx: &RequestContext, org_id: &str) -> ApiResult {
     nno_worker::platform_access::require_operator(ctx)?;
-    if org_id.is_empty() || org_id.len() > 64 {
+    if !crate::handlers::is_org_id(org_id) {
         return Err(invalid("orgId", "orgId must be 1 to 64 characters"));
     }
     let db = store::db(env, ctx)?;
