@@ -54,8 +54,11 @@ struct BenchOptions {
     /// `--platforms-only`: only the platform figures (registry, onboarding).
     platforms_only: bool,
     latency_requests: usize,
+    latency_rounds: usize,
     requests: usize,
     concurrency: usize,
+    /// Throughput rounds: many short ones, so each round's four figures are taken
+    /// seconds apart and the machine's drift falls on them alike.
     rounds: usize,
 }
 
@@ -67,6 +70,8 @@ struct GatewayReport {
     throughput: Vec<Measured>,
     /// Other processes' CPU during the rounds, in cores.
     background_cores: f64,
+    /// Per setup, the Worker wrangler's DevTools inspector was attached to.
+    inspected: Vec<Option<String>>,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -179,19 +184,27 @@ fn gateway_rounds(
     let mut running = Vec::new();
     for (i, (label, workers, route)) in setups.iter().enumerate() {
         let dir = work.join(format!("p{i}"));
+        // Each runtime its own copies: wrangler reloads a runtime whose config is
+        // rewritten, so no later start may touch them.
+        let configs = inspector_on_idle(root, &dir, workers)?;
         let p = platform::start(
             root,
             tools,
             &Options {
-                workers: workers.iter().map(|w| w.to_string()).collect(),
+                workers: configs,
                 port: util::free_port()?,
                 persist_dir: dir.join("state"),
                 registry_dir: dir.join("registry"),
                 log_file: Some(work.join(format!("p{i}.log"))),
                 log_level: opts.log_level,
                 vars: Vec::new(),
+                debug_log: Some(work.join(format!("p{i}-wrangler.log"))),
             },
         )?;
+        util::wait_for_ok(p.port, route, Duration::from_secs(90))
+            .map_err(|e| format!("{label}: {e}"))?;
+        wait_for_idle_inspector(&work.join(format!("p{i}-wrangler.log")))
+            .map_err(|e| format!("{label}: {e}"))?;
         util::wait_for_ok(p.port, route, Duration::from_secs(90))
             .map_err(|e| format!("{label}: {e}"))?;
         running.push(p);
@@ -199,14 +212,20 @@ fn gateway_rounds(
     check_hono(running[HONO_GW].port)?;
 
     for (p, (_, _, route)) in running.iter().zip(&setups) {
-        load::run(p.port, route, 300, opts.concurrency)?; // warm-up: JIT, isolates, pools
+        load::run(p.port, route, 1000, opts.concurrency)?; // warm-up: JIT, isolates, pools
     }
     // Latency is measured one request at a time, where it is the cost of a request and
     // not time spent queueing behind the others; throughput with `concurrency`
     // connections, where the runtime is saturated. Both at the same load for all four.
     let pgids: Vec<u32> = running.iter().map(|p| p.pgid()).collect();
     let background = crate::cpu::Background::start(&pgids);
-    let latency = phase(&running, &setups, opts.latency_requests, 1, opts.rounds)?;
+    let latency = phase(
+        &running,
+        &setups,
+        opts.latency_requests,
+        1,
+        opts.latency_rounds,
+    )?;
     let throughput = phase(
         &running,
         &setups,
@@ -216,12 +235,130 @@ fn gateway_rounds(
     )?;
     let background_cores = background.cores(&pgids);
     drop(running);
+    let inspected = (0..setups.len())
+        .map(|i| inspected_worker(&work.join(format!("p{i}-wrangler.log"))))
+        .collect();
     Ok(GatewayReport {
         setups,
         latency,
         throughput,
         background_cores,
+        inspected,
     })
+}
+
+/// The Worker wrangler's DevTools inspector is kept on: one no request reaches.
+pub(crate) const INSPECTED: &str = "cli";
+
+/// `workers` for a bench runtime, each from a copy of its config without a custom
+/// build (`config_copy`), and [`INSPECTED`] with the one custom build, a slow no-op.
+///
+/// Why: `wrangler dev` attaches its DevTools inspector to one Worker of a runtime, the
+/// one whose (re)build finished last, and re-runs every custom build once at start, so
+/// with several custom builds the inspected Worker is a race. The inspected Worker
+/// pays per request for each console line and, when it fetches, four `Network.*`
+/// events, all serialized and relayed by wrangler's inspector proxy (in a workerd
+/// process the bench counts): measured on the NNO gateway, about 1 ms of CPU per
+/// request, more than the gateway's own work. With every other Worker built
+/// beforehand, the idle one is the last build and the one inspected, so no request
+/// pays for an inspector production does not have.
+pub(crate) fn inspector_on_idle(
+    root: &std::path::Path,
+    work: &std::path::Path,
+    workers: &[&str],
+) -> Result<Vec<String>, String> {
+    let mut configs = workers
+        .iter()
+        .filter(|w| **w != INSPECTED)
+        .map(|w| config_copy(root, work, w, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    // A build that only waits: it finishes seconds after every other Worker's bundle,
+    // so its reload is the last one, the one the inspector follows.
+    configs.push(config_copy(root, work, INSPECTED, Some("sleep 2"))?);
+    Ok(configs)
+}
+
+/// Waits until wrangler's inspector (from the runtime's debug log) has settled on
+/// [`INSPECTED`]: it names it, and still does a few seconds later.
+pub(crate) fn wait_for_idle_inspector(log: &std::path::Path) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut settled_since = None;
+    loop {
+        let name = inspected_worker(log);
+        let idle = name.as_deref().is_some_and(|n| n.ends_with(INSPECTED));
+        let now = std::time::Instant::now();
+        match (idle, settled_since) {
+            (true, None) => settled_since = Some(now),
+            (true, Some(t)) if now - t >= Duration::from_secs(3) => return Ok(()),
+            (false, _) => settled_since = None,
+            _ => {}
+        }
+        if now > deadline {
+            return Err(format!(
+                "wrangler's inspector did not settle on {INSPECTED} (last: {}); see {}",
+                name.as_deref().unwrap_or("none"),
+                log.display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// A copy of `worker`'s wrangler.toml (and its .dev.vars) under `work/configs/`, with
+/// the built module as `main` and, instead of its `[build]`, `build` as the custom
+/// build (watching an empty directory) or none: wrangler bundles the module as it is.
+fn config_copy(
+    root: &std::path::Path,
+    work: &std::path::Path,
+    worker: &str,
+    build: Option<&str>,
+) -> Result<String, String> {
+    let src = build::crate_dir(root, worker);
+    let text = std::fs::read_to_string(src.join("wrangler.toml")).map_err(|e| e.to_string())?;
+    let mut config: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("{worker}/wrangler.toml: {e}"))?;
+    let main = config
+        .get("main")
+        .and_then(|m| m.as_str())
+        .ok_or(format!("{worker}/wrangler.toml has no main"))?;
+    let main = src.join(main).display().to_string();
+    config.insert("main".into(), toml::Value::String(main));
+    config.remove("build");
+    // Paths in the config are relative to it: made absolute for the copy.
+    if let Some(toml::Value::Array(dbs)) = config.get_mut("d1_databases") {
+        for db in dbs.iter_mut().filter_map(|d| d.as_table_mut()) {
+            if let Some(dir) = db.get("migrations_dir").and_then(|d| d.as_str()) {
+                let abs = src.join(dir).display().to_string();
+                db.insert("migrations_dir".into(), toml::Value::String(abs));
+            }
+        }
+    }
+    let dir = work.join("configs").join(worker);
+    std::fs::create_dir_all(dir.join("watch")).map_err(|e| e.to_string())?;
+    if let Some(command) = build {
+        let mut table = toml::Table::new();
+        table.insert("command".into(), toml::Value::String(command.into()));
+        let watch = dir.join("watch").display().to_string();
+        table.insert("watch_dir".into(), toml::Value::String(watch));
+        config.insert("build".into(), toml::Value::Table(table));
+    }
+    let vars = src.join(".dev.vars");
+    if vars.exists() {
+        std::fs::copy(&vars, dir.join(".dev.vars")).map_err(|e| e.to_string())?;
+    }
+    let path = dir.join("wrangler.toml");
+    let out = toml::to_string(&config).map_err(|e| e.to_string())?;
+    std::fs::write(&path, out).map_err(|e| e.to_string())?;
+    Ok(path.display().to_string())
+}
+
+/// The Worker wrangler's inspector was last attached to, from its debug log (the
+/// `/core:user:<name>` of its last reload); `None` when the log does not say.
+pub(crate) fn inspected_worker(log: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let tail = &text[text.rfind("\"pathname\":\"/core:user:")?..];
+    let name = tail.split('"').nth(3)?.strip_prefix("/core:user:")?;
+    Some(name.to_string())
 }
 
 /// The Hono gateway does what it stands in for, before it is measured: a valid request
@@ -330,6 +467,15 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         "session check costs",
         session - service
     );
+    let inspected = auth.inspected.as_deref().unwrap_or("an unknown Worker");
+    println!(
+        "    (wrangler's DevTools inspector on {inspected}{})",
+        if inspected.ends_with(INSPECTED) {
+            ", which no request reaches"
+        } else {
+            ": NOT the idle Worker, not comparable"
+        }
+    );
     let mut busy = vec![("the credential checks", auth.background_cores)];
     if let Some(g) = gateway {
         busy.insert(0, ("the gateway rounds", g.background_cores));
@@ -348,7 +494,42 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
     let Some(g) = gateway else {
         return;
     };
+    let names: Vec<&str> = g
+        .inspected
+        .iter()
+        .map(|n| n.as_deref().unwrap_or("unknown"))
+        .collect();
+    let same = names.iter().all(|n| *n == names[0] && *n != "unknown");
+    println!(
+        "  wrangler's DevTools inspector, per runtime: {}\n    {}",
+        names.join(", "),
+        if same && names[0].ends_with(INSPECTED) {
+            "(an idle Worker in every runtime: no request pays for the inspector)"
+        } else {
+            "(NOT the idle Worker in every runtime: these figures are not comparable)"
+        }
+    );
     let (l, t) = (&g.latency, &g.throughput);
+    // NNO's CPU minus Hono's, round by round (the floor cancels out of the difference
+    // of the two budgets' sides): how far the verdict below is from the noise.
+    let paired: Vec<f64> = t[NNO]
+        .cpu_rounds
+        .iter()
+        .zip(&t[HONO_GW].cpu_rounds)
+        .map(|(n, h)| n - h)
+        .collect();
+    let (mean, se) = mean_and_standard_error(&paired);
+    println!(
+        "\n  NNO minus Hono, CPU ms/req per round: {}",
+        paired
+            .iter()
+            .map(|d| format!("{d:+.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "    mean {mean:+.3} ms, standard error {se:.3} ms (negative: NNO's gateway is cheaper)"
+    );
     let nno_cpu = t[NNO].cpu_ms - t[FLOOR].cpu_ms;
     let hono_cpu = t[HONO_GW].cpu_ms - t[FLOOR].cpu_ms;
     let p50 = l[NNO].p50 - l[FLOOR].p50;
@@ -367,6 +548,21 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         verdict(ratio >= THROUGHPUT_BUDGET_PCT)
     );
     println!("===================================================================");
+}
+
+/// The mean of `xs` and its standard error (sample standard deviation over the square
+/// root of the count; 0 for fewer than two values).
+fn mean_and_standard_error(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    if xs.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
 }
 
 /// Prints the size table; returns how many Workers are over budget.
@@ -404,7 +600,7 @@ fn print_gateway(opts: &BenchOptions, g: &GatewayReport) {
         (
             format!(
                 "latency: 1 connection, {} rounds x {} requests",
-                opts.rounds, opts.latency_requests
+                opts.latency_rounds, opts.latency_requests
             ),
             latency,
         ),
@@ -427,6 +623,11 @@ fn print_gateway(opts: &BenchOptions, g: &GatewayReport) {
                 g.setups[i].0, r.p50, r.p99, r.rps, r.errors, r.cpu_ms
             );
         }
+    }
+    println!("\n  CPU ms/req per round (throughput phase)");
+    for (i, r) in throughput.iter().enumerate() {
+        let rounds: Vec<String> = r.cpu_rounds.iter().map(|c| format!("{c:.3}")).collect();
+        println!("  {:<24} {}", g.setups[i].0, rounds.join(" "));
     }
     let l = latency;
     let t = throughput;
@@ -457,6 +658,9 @@ struct Measured {
     /// CPU of the runtime's workerd process per request (repeatable where wall-clock
     /// throughput on a shared machine is not).
     cpu_ms: f64,
+    /// The same, round by round: rounds interleave the targets, so a round's figures
+    /// are paired (taken minutes apart at most) and their differences show the noise.
+    cpu_rounds: Vec<f64>,
 }
 
 /// Runs `rounds` rounds; in each, every target in turn gets `requests` requests.
@@ -473,7 +677,7 @@ fn phase(
     let mut lat: Vec<Vec<u64>> = vec![Vec::new(); running.len()];
     let mut secs = vec![0f64; running.len()];
     let mut errors = vec![0usize; running.len()];
-    let mut cpu = vec![0f64; running.len()];
+    let mut cpu = vec![Vec::with_capacity(rounds); running.len()];
     let n = running.len();
     for round in 0..rounds {
         // Each round starts at the next target, so none always follows the same one.
@@ -481,7 +685,9 @@ fn phase(
             let (p, (_, _, route)) = (&running[i], &setups[i]);
             let before = crate::cpu::snapshot(p.pgid());
             let r = load::run(p.port, route, requests, concurrency)?;
-            cpu[i] += crate::cpu::used_ms(&before, &crate::cpu::snapshot(p.pgid()));
+            cpu[i].push(
+                crate::cpu::used_ms(&before, &crate::cpu::snapshot(p.pgid())) / requests as f64,
+            );
             secs[i] += r.elapsed.as_secs_f64();
             errors[i] += r.errors;
             lat[i].extend(r.latencies_us);
@@ -497,7 +703,8 @@ fn phase(
                 p99: percentile(&l, 0.99),
                 rps: l.len() as f64 / secs[i],
                 errors: errors[i],
-                cpu_ms: cpu[i] / (requests * rounds) as f64,
+                cpu_ms: cpu[i].iter().sum::<f64>() / rounds as f64,
+                cpu_rounds: std::mem::take(&mut cpu[i]),
             }
         })
         .collect())
@@ -519,9 +726,10 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         gateway_only: false,
         platforms_only: false,
         latency_requests: 500,
-        requests: 2000,
+        latency_rounds: 5,
+        requests: 500,
         concurrency: 8,
-        rounds: 5,
+        rounds: 20,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -539,6 +747,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--requests" => o.requests = num()?,
             "--concurrency" => o.concurrency = num()?,
             "--rounds" => o.rounds = num()?,
+            "--latency-rounds" => o.latency_rounds = num()?,
             "--sign-ins" => o.sign_ins = num()?,
             "--auth-requests" => o.auth_requests = num()?,
             "--auth-only" => o.auth_only = true,
@@ -546,7 +755,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--platforms-only" => o.platforms_only = true,
             other => {
                 return Err(format!(
-                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only, --platforms-only)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --latency-rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only, --platforms-only)"
                 ))
             }
         }
@@ -555,4 +764,70 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         return Err("--auth-only and --gateway-only exclude each other".into());
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{config_copy, inspected_worker, mean_and_standard_error};
+
+    #[test]
+    fn config_copies_run_the_built_module_without_a_custom_build() {
+        let root = crate::util::repo_root();
+        let work = std::env::temp_dir().join(format!("nno-bench-cfg-{}", std::process::id()));
+        for worker in ["gateway", "iam"] {
+            let path = config_copy(&root, &work, worker, None).unwrap();
+            let copy: toml::Table =
+                toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let original: toml::Table = toml::from_str(
+                &std::fs::read_to_string(crate::build::config_arg(&root, worker)).unwrap(),
+            )
+            .unwrap();
+            assert!(original.contains_key("build") && !copy.contains_key("build"));
+            let main = copy["main"].as_str().unwrap();
+            assert!(
+                main.ends_with("build/worker/shim.mjs") && std::path::Path::new(main).is_absolute()
+            );
+            assert_eq!(copy["name"], original["name"]);
+            assert_eq!(copy.get("services"), original.get("services"));
+            if let Some(dbs) = copy.get("d1_databases").and_then(|d| d.as_array()) {
+                for db in dbs {
+                    let dir = db["migrations_dir"].as_str().unwrap();
+                    assert!(std::path::Path::new(dir).is_dir(), "{dir}");
+                }
+            }
+        }
+        let idle = config_copy(&root, &work, "cli", Some("sleep 2")).unwrap();
+        let copy: toml::Table = toml::from_str(&std::fs::read_to_string(idle).unwrap()).unwrap();
+        assert_eq!(copy["build"]["command"].as_str(), Some("sleep 2"));
+        let watched = copy["build"]["watch_dir"].as_str().unwrap();
+        assert!(std::path::Path::new(watched).is_dir());
+        let _ = std::fs::remove_dir_all(&work);
+    }
+
+    #[test]
+    fn the_inspected_worker_is_the_last_reload_in_the_debug_log() {
+        let dir = std::env::temp_dir().join(format!("nno-bench-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("w.log");
+        std::fs::write(
+            &log,
+            r#"{"type":"reloadComplete","proxyData":{"userWorkerInspectorUrl":{"port":"1","pathname":"/core:user:nno-gw"}}}
+{"type":"reloadComplete","proxyData":{"userWorkerInspectorUrl":{"port":"2","pathname":"/core:user:nno-billing"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(inspected_worker(&log).as_deref(), Some("nno-billing"));
+        std::fs::write(&log, "no reloads").unwrap();
+        assert_eq!(inspected_worker(&log), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn standard_error_of_paired_rounds() {
+        let (m, se) = mean_and_standard_error(&[0.1, -0.1, 0.1, -0.1]);
+        assert!(m.abs() < 1e-12);
+        // sd = sqrt(0.04 / 3), se = sd / 2
+        assert!((se - (0.04f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
+        assert_eq!(mean_and_standard_error(&[0.5]), (0.5, 0.0));
+        assert_eq!(mean_and_standard_error(&[]), (0.0, 0.0));
+    }
 }

@@ -48,6 +48,8 @@ pub struct AuthReport {
     rows: Vec<(usize, &'static str, Figures)>,
     /// Other processes' CPU during the credential checks, in cores.
     pub background_cores: f64,
+    /// The Worker wrangler's DevTools inspector was attached to.
+    pub inspected: Option<String>,
 }
 
 impl AuthReport {
@@ -274,7 +276,14 @@ pub fn run(
     step("starting a full local platform for the authentication figures");
     let mut opts = Options::all_services(util::free_port()?, state, Some(work.join("auth.log")));
     opts.log_level = o.log_level;
+    // wrangler's inspector on a Worker no request reaches (bench::inspector_on_idle).
+    let debug_log = work.join("auth-wrangler.log");
+    opts.debug_log = Some(debug_log.clone());
+    let workers: Vec<&str> = opts.workers.iter().map(String::as_str).collect();
+    opts.workers = crate::bench::inspector_on_idle(root, &work.join("auth"), &workers)?;
     let p = platform::start(root, tools, &opts)?;
+    util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
+    crate::bench::wait_for_idle_inspector(&debug_log)?;
     util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
     let port = p.port;
 
@@ -312,10 +321,12 @@ pub fn run(
     }
     let background_cores = background.cores(&[p.pgid()]);
     drop(p);
+    let inspected = crate::bench::inspected_worker(&debug_log);
     Ok(AuthReport {
         sign_ins,
         rows,
         background_cores,
+        inspected,
     })
 }
 

@@ -30,7 +30,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                         crates/e2e/tests/NAME.rs (or `console`: the browser journey)
                         against the full platform
   bench [--quiet-logs] [--gateway-only | --auth-only] [--latency-requests N] [--requests N]
-        [--concurrency N] [--rounds N] [--sign-ins N] [--auth-requests N]
+        [--concurrency N] [--rounds N] [--latency-rounds N] [--sign-ins N]
+        [--auth-requests N]
                         CPU per request of the gateway against the floor and a Hono
                         gateway (the headline), latency, throughput, sign-in and
                         credential-check costs, Worker sizes

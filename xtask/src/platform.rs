@@ -21,8 +21,8 @@ pub const WITH_D1: [&str; 5] = [
 ];
 
 pub struct Options {
-    /// Worker crates to run; the first is served on `port`, the rest are reachable
-    /// through service bindings only.
+    /// Worker crates to run (or paths of wrangler configs, ending in `.toml`); the
+    /// first is served on `port`, the rest are reachable through service bindings only.
     pub workers: Vec<String>,
     pub port: u16,
     pub persist_dir: PathBuf,
@@ -36,6 +36,9 @@ pub struct Options {
     pub log_level: Option<&'static str>,
     /// Variables overriding the first Worker's `[vars]` (`--var NAME:VALUE`).
     pub vars: Vec<(String, String)>,
+    /// Where wrangler writes its debug log (`WRANGLER_LOG_PATH`); `None` keeps its
+    /// default under the user's wrangler directory.
+    pub debug_log: Option<PathBuf>,
 }
 
 impl Options {
@@ -50,6 +53,7 @@ impl Options {
             log_file: Some(work.join(format!("{label}.log"))),
             log_level: None,
             vars: Vec::new(),
+            debug_log: None,
         })
     }
 
@@ -62,6 +66,7 @@ impl Options {
             log_file,
             log_level: None,
             vars: Vec::new(),
+            debug_log: None,
         }
     }
 }
@@ -209,7 +214,10 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
     let configs: Vec<String> = opts
         .workers
         .iter()
-        .map(|w| crate::build::config_arg(root, w))
+        .map(|w| match w.ends_with(".toml") {
+            true => w.clone(),
+            false => crate::build::config_arg(root, w),
+        })
         .collect();
     let mut args = vec!["dev"];
     for c in &configs {
@@ -235,10 +243,13 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
         "--show-interactive-dev-session=false",
         "--live-reload=false",
     ]);
-    let cmd = tools.wrangler_cmd(root, &args).env(SKIP_ENV, "1").env(
+    let mut cmd = tools.wrangler_cmd(root, &args).env(SKIP_ENV, "1").env(
         "WRANGLER_REGISTRY_PATH",
         opts.registry_dir.display().to_string(),
     );
+    if let Some(path) = &opts.debug_log {
+        cmd = cmd.env("WRANGLER_LOG_PATH", path.display().to_string());
+    }
     let mut command = cmd.command();
     command.process_group(0).stdin(Stdio::null());
     if let Some(log) = &opts.log_file {
