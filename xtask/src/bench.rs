@@ -187,6 +187,7 @@ fn gateway_rounds(
         // Each runtime its own copies: wrangler reloads a runtime whose config is
         // rewritten, so no later start may touch them.
         let configs = inspector_on_idle(root, &dir, workers)?;
+        let debug_log = work.join(format!("p{i}-wrangler.log"));
         let p = platform::start(
             root,
             tools,
@@ -198,17 +199,17 @@ fn gateway_rounds(
                 log_file: Some(work.join(format!("p{i}.log"))),
                 log_level: opts.log_level,
                 vars: Vec::new(),
-                debug_log: Some(work.join(format!("p{i}-wrangler.log"))),
+                debug_log: Some(debug_log.clone()),
             },
         )?;
         util::wait_for_ok(p.port, route, Duration::from_secs(90))
             .map_err(|e| format!("{label}: {e}"))?;
-        wait_for_idle_inspector(&work.join(format!("p{i}-wrangler.log")))
-            .map_err(|e| format!("{label}: {e}"))?;
+        wait_for_idle_inspector(&debug_log).map_err(|e| format!("{label}: {e}"))?;
         util::wait_for_ok(p.port, route, Duration::from_secs(90))
             .map_err(|e| format!("{label}: {e}"))?;
-        running.push(p);
+        running.push((p, debug_log));
     }
+    let (running, debug_logs): (Vec<_>, Vec<_>) = running.into_iter().unzip();
     check_hono(running[HONO_GW].port)?;
 
     for (p, (_, _, route)) in running.iter().zip(&setups) {
@@ -235,9 +236,7 @@ fn gateway_rounds(
     )?;
     let background_cores = background.cores(&pgids);
     drop(running);
-    let inspected = (0..setups.len())
-        .map(|i| inspected_worker(&work.join(format!("p{i}-wrangler.log"))))
-        .collect();
+    let inspected = debug_logs.iter().map(|l| inspected_worker(l)).collect();
     Ok(GatewayReport {
         setups,
         latency,
@@ -249,6 +248,12 @@ fn gateway_rounds(
 
 /// The Worker wrangler's DevTools inspector is kept on: one no request reaches.
 pub(crate) const INSPECTED: &str = "cli";
+
+/// Whether `name` (a Worker's wrangler name, as `inspected_worker` reads it) is
+/// [`INSPECTED`].
+pub(crate) fn is_idle(name: Option<&str>) -> bool {
+    name.is_some_and(|n| n.ends_with(INSPECTED))
+}
 
 /// `workers` for a bench runtime, each from a copy of its config without a custom
 /// build (`config_copy`), and [`INSPECTED`] with the one custom build, a slow no-op.
@@ -285,7 +290,7 @@ pub(crate) fn wait_for_idle_inspector(log: &std::path::Path) -> Result<(), Strin
     let mut settled_since = None;
     loop {
         let name = inspected_worker(log);
-        let idle = name.as_deref().is_some_and(|n| n.ends_with(INSPECTED));
+        let idle = is_idle(name.as_deref());
         let now = std::time::Instant::now();
         match (idle, settled_since) {
             (true, None) => settled_since = Some(now),
@@ -334,11 +339,13 @@ fn config_copy(
         }
     }
     let dir = work.join("configs").join(worker);
-    std::fs::create_dir_all(dir.join("watch")).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     if let Some(command) = build {
+        let watch = dir.join("watch");
+        std::fs::create_dir_all(&watch).map_err(|e| e.to_string())?;
         let mut table = toml::Table::new();
         table.insert("command".into(), toml::Value::String(command.into()));
-        let watch = dir.join("watch").display().to_string();
+        let watch = watch.display().to_string();
         table.insert("watch_dir".into(), toml::Value::String(watch));
         config.insert("build".into(), toml::Value::Table(table));
     }
@@ -467,10 +474,10 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         "session check costs",
         session - service
     );
-    let inspected = auth.inspected.as_deref().unwrap_or("an unknown Worker");
     println!(
-        "    (wrangler's DevTools inspector on {inspected}{})",
-        if inspected.ends_with(INSPECTED) {
+        "    (wrangler's DevTools inspector on {}{})",
+        auth.inspected.as_deref().unwrap_or("an unknown Worker"),
+        if is_idle(auth.inspected.as_deref()) {
             ", which no request reaches"
         } else {
             ": NOT the idle Worker, not comparable"
@@ -499,11 +506,10 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         .iter()
         .map(|n| n.as_deref().unwrap_or("unknown"))
         .collect();
-    let same = names.iter().all(|n| *n == names[0] && *n != "unknown");
     println!(
         "  wrangler's DevTools inspector, per runtime: {}\n    {}",
         names.join(", "),
-        if same && names[0].ends_with(INSPECTED) {
+        if g.inspected.iter().all(|n| is_idle(n.as_deref())) {
             "(an idle Worker in every runtime: no request pays for the inspector)"
         } else {
             "(NOT the idle Worker in every runtime: these figures are not comparable)"

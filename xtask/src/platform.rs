@@ -214,9 +214,12 @@ pub fn start(root: &Path, tools: &Toolchain, opts: &Options) -> Result<Platform,
     let configs: Vec<String> = opts
         .workers
         .iter()
-        .map(|w| match w.ends_with(".toml") {
-            true => w.clone(),
-            false => crate::build::config_arg(root, w),
+        .map(|w| {
+            if w.ends_with(".toml") {
+                w.clone()
+            } else {
+                crate::build::config_arg(root, w)
+            }
         })
         .collect();
     let mut args = vec!["dev"];
