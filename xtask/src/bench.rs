@@ -16,6 +16,11 @@
 //!
 //! The headline, printed first, is CPU per request: on this shared 2-core machine it is
 //! far steadier than throughput.
+//!
+//! `--against <module>` puts another build of NNO's gateway (its main module, say a
+//! copy of `services/gateway/build/` with a change in it) in (d)'s place: a change's
+//! cost round by round against the current build, in one run, where two separate runs
+//! differ by more than most changes do.
 
 use crate::bench_auth::{self, AuthReport};
 use crate::bench_platforms;
@@ -57,6 +62,9 @@ struct BenchOptions {
     latency_rounds: usize,
     requests: usize,
     concurrency: usize,
+    /// `--against`: the main module of another gateway build, run as (d) instead of
+    /// the Hono gateway.
+    against: Option<String>,
     /// Throughput rounds: many short ones, so each round's four figures are taken
     /// seconds apart and the machine's drift falls on them alike.
     rounds: usize,
@@ -66,6 +74,8 @@ type Setup = (&'static str, Vec<&'static str>, &'static str);
 
 struct GatewayReport {
     setups: Vec<Setup>,
+    /// What (d) is, in sentences: "Hono" or "--against".
+    compared: &'static str,
     latency: Vec<Measured>,
     throughput: Vec<Measured>,
     /// Other processes' CPU during the rounds, in cores.
@@ -179,7 +189,14 @@ fn gateway_rounds(
             ROUTE_UPSTREAM,
         ),
         ("(c) NNO gateway", vec!["gateway", UPSTREAM], ROUTE_GATEWAY),
-        ("(d) Hono gateway", vec![HONO, UPSTREAM], ROUTE_GATEWAY),
+        match opts.against {
+            Some(_) => (
+                "(d) --against gateway",
+                vec!["gateway", UPSTREAM],
+                ROUTE_GATEWAY,
+            ),
+            None => ("(d) Hono gateway", vec![HONO, UPSTREAM], ROUTE_GATEWAY),
+        },
     ];
     let mut running = Vec::new();
     for (i, (label, workers, route)) in setups.iter().enumerate() {
@@ -187,6 +204,9 @@ fn gateway_rounds(
         // Each runtime its own copies: wrangler reloads a runtime whose config is
         // rewritten, so no later start may touch them.
         let configs = inspector_on_idle(root, &dir, workers)?;
+        if let (HONO_GW, Some(module)) = (i, &opts.against) {
+            set_main(&dir, "gateway", module)?;
+        }
         let debug_log = work.join(format!("p{i}-wrangler.log"));
         let p = platform::start(
             root,
@@ -210,7 +230,9 @@ fn gateway_rounds(
         running.push((p, debug_log));
     }
     let (running, debug_logs): (Vec<_>, Vec<_>) = running.into_iter().unzip();
-    check_hono(running[HONO_GW].port)?;
+    if opts.against.is_none() {
+        check_hono(running[HONO_GW].port)?;
+    }
 
     for (p, (_, _, route)) in running.iter().zip(&setups) {
         load::run(p.port, route, 1000, opts.concurrency)?; // warm-up: JIT, isolates, pools
@@ -239,6 +261,11 @@ fn gateway_rounds(
     let inspected = debug_logs.iter().map(|l| inspected_worker(l)).collect();
     Ok(GatewayReport {
         setups,
+        compared: if opts.against.is_some() {
+            "--against"
+        } else {
+            "Hono"
+        },
         latency,
         throughput,
         background_cores,
@@ -281,6 +308,23 @@ pub(crate) fn inspector_on_idle(
     // so its reload is the last one, the one the inspector follows.
     configs.push(config_copy(root, work, INSPECTED, Some("sleep 2"))?);
     Ok(configs)
+}
+
+/// Points `worker`'s config copy in `work` (made by `config_copy`) at another main
+/// module, for `--against`.
+fn set_main(work: &std::path::Path, worker: &str, module: &str) -> Result<(), String> {
+    let module = std::path::Path::new(module);
+    if !module.is_file() {
+        return Err(format!("--against {}: no such file", module.display()));
+    }
+    let module = module.canonicalize().map_err(|e| e.to_string())?;
+    let path = work.join("configs").join(worker).join("wrangler.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let mut config: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+    let main = module.display().to_string();
+    config.insert("main".into(), toml::Value::String(main));
+    let text = toml::to_string(&config).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| e.to_string())
 }
 
 /// Waits until wrangler's inspector (from the runtime's debug log) has settled on
@@ -516,7 +560,7 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         }
     );
     let (l, t) = (&g.latency, &g.throughput);
-    // NNO's CPU minus Hono's, round by round (the floor cancels out of the difference
+    // NNO's CPU minus (d)'s, round by round (the floor cancels out of the difference
     // of the two budgets' sides): how far the verdict below is from the noise.
     let paired: Vec<f64> = t[NNO]
         .cpu_rounds
@@ -526,7 +570,8 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         .collect();
     let (mean, se) = mean_and_standard_error(&paired);
     println!(
-        "\n  NNO minus Hono, CPU ms/req per round: {}",
+        "\n  NNO minus {}, CPU ms/req per round: {}",
+        g.compared,
         paired
             .iter()
             .map(|d| format!("{d:+.3}"))
@@ -536,6 +581,11 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
     println!(
         "    mean {mean:+.3} ms, standard error {se:.3} ms (negative: NNO's gateway is cheaper)"
     );
+    if g.compared != "Hono" {
+        // The budgets are against Hono's gateway, which this run did not measure.
+        println!("===================================================================");
+        return;
+    }
     let nno_cpu = t[NNO].cpu_ms - t[FLOOR].cpu_ms;
     let hono_cpu = t[HONO_GW].cpu_ms - t[FLOOR].cpu_ms;
     let p50 = l[NNO].p50 - l[FLOOR].p50;
@@ -642,15 +692,17 @@ fn print_gateway(opts: &BenchOptions, g: &GatewayReport) {
         "  service-binding hop (b - a), p50:        {:+.3} ms",
         l[FLOOR].p50 - l[DIRECT].p50
     );
-    for (name, i) in [("NNO gateway", NNO), ("Hono gateway", HONO_GW)] {
+    for i in [NNO, HONO_GW] {
         println!(
-            "  {name:<12} over the floor, p50:       {:+.3} ms",
+            "  {:<24} over the floor, p50:     {:+.3} ms",
+            g.setups[i].0,
             l[i].p50 - l[FLOOR].p50
         );
     }
-    for (name, i) in [("NNO gateway", NNO), ("Hono gateway", HONO_GW)] {
+    for i in [NNO, HONO_GW] {
         println!(
-            "  {name:<12} throughput vs the floor:  {:.1} %",
+            "  {:<24} throughput vs the floor: {:.1} %",
+            g.setups[i].0,
             t[i].rps / t[FLOOR].rps * 100.0
         );
     }
@@ -736,6 +788,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         requests: 500,
         concurrency: 8,
         rounds: 20,
+        against: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -759,12 +812,20 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--auth-only" => o.auth_only = true,
             "--gateway-only" => o.gateway_only = true,
             "--platforms-only" => o.platforms_only = true,
+            "--against" => {
+                o.against = Some(it.next().ok_or("--against needs a module path")?.clone())
+            }
             other => {
                 return Err(format!(
-                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --latency-rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only, --platforms-only)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --latency-rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only, --platforms-only, --against MODULE)"
                 ))
             }
         }
+    }
+    if o.against.is_some() && (o.auth_only || o.platforms_only) {
+        return Err(
+            "--against is for the gateway rounds: not with --auth-only or --platforms-only".into(),
+        );
     }
     if o.auth_only && o.gateway_only {
         return Err("--auth-only and --gateway-only exclude each other".into());
@@ -774,7 +835,29 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{config_copy, inspected_worker, mean_and_standard_error};
+    use super::{config_copy, inspected_worker, mean_and_standard_error, parse, set_main};
+
+    #[test]
+    fn against_points_the_gateway_copy_at_the_other_module_and_refuses_a_missing_one() {
+        let root = crate::util::repo_root();
+        let work = std::env::temp_dir().join(format!("nno-bench-against-{}", std::process::id()));
+        let path = config_copy(&root, &work, "gateway", None).unwrap();
+        let module = work.join("other.mjs");
+        std::fs::write(&module, "export default {}").unwrap();
+        set_main(&work, "gateway", &module.display().to_string()).unwrap();
+        let copy: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let main = module.canonicalize().unwrap().display().to_string();
+        assert_eq!(copy["main"].as_str(), Some(main.as_str()));
+        assert_eq!(copy["name"].as_str(), Some("nno-k3m9p2xw7q-gateway"));
+        let missing = work.join("missing.mjs").display().to_string();
+        assert!(set_main(&work, "gateway", &missing).is_err());
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(parse(&args(&["--against"])).is_err());
+        assert!(parse(&args(&["--against", "x.mjs", "--auth-only"])).is_err());
+        let o = parse(&args(&["--gateway-only", "--against", "x.mjs"])).unwrap();
+        assert_eq!(o.against.as_deref(), Some("x.mjs"));
+        std::fs::remove_dir_all(&work).unwrap();
+    }
 
     #[test]
     fn config_copies_run_the_built_module_without_a_custom_build() {

@@ -30,6 +30,8 @@ pub struct PlatformReport {
     pub cf_routes: BTreeMap<String, u64>,
     pub sign_in: crate::console::SignInTiming,
     pub billing: crate::bench_billing::BillingReport,
+    /// The Worker wrangler's DevTools inspector was attached to.
+    pub inspected: Option<String>,
 }
 
 /// Timed console sign-ins (after one cold one).
@@ -169,7 +171,15 @@ pub fn run(
     let log = work.join("platforms.log");
     let mut opts = Options::all_services(util::free_port()?, state.clone(), Some(log.clone()));
     opts.log_level = log_level;
+    // wrangler's inspector on a Worker no request reaches (bench::inspector_on_idle):
+    // on whichever Worker built last, it would tax that one's every request.
+    let debug_log = work.join("platforms-wrangler.log");
+    opts.debug_log = Some(debug_log.clone());
+    let workers: Vec<&str> = opts.workers.iter().map(String::as_str).collect();
+    opts.workers = crate::bench::inspector_on_idle(root, &work.join("platforms"), &workers)?;
     let p = platform::start(root, tools, &opts)?;
+    util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
+    crate::bench::wait_for_idle_inspector(&debug_log)?;
     util::wait_for_ok(p.port, "/health", Duration::from_secs(120))?;
     crate::sandbox::point_stripe_webhooks(p.port)?;
     let port = p.port;
@@ -217,6 +227,7 @@ pub fn run(
         cf_routes,
         sign_in,
         billing,
+        inspected: crate::bench::inspected_worker(&debug_log),
     })
 }
 
@@ -252,5 +263,14 @@ impl PlatformReport {
             self.sign_in.cold_ms
         );
         self.billing.print();
+        println!(
+            "    (wrangler's DevTools inspector on {}{})",
+            self.inspected.as_deref().unwrap_or("an unknown Worker"),
+            if crate::bench::is_idle(self.inspected.as_deref()) {
+                ", which no request reaches"
+            } else {
+                ": NOT the idle Worker, not comparable"
+            }
+        );
     }
 }
