@@ -52,6 +52,7 @@ struct BenchOptions {
     log_level: Option<&'static str>,
     sign_ins: usize,
     auth_requests: usize,
+    auth_rounds: usize,
     /// `--auth-only`: no gateway rounds.
     auth_only: bool,
     /// `--gateway-only`: of the authentication part only the credential checks.
@@ -130,6 +131,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             log_level: opts.log_level,
             sign_ins: opts.sign_ins,
             requests: opts.auth_requests,
+            rounds: opts.auth_rounds,
             credentials_only: opts.gateway_only,
         },
     )?;
@@ -513,10 +515,13 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
     println!("  (full platform, whole-platform CPU, 1 connection)");
     println!("    {:<24} {:>10.3}", "session (bearer)", session);
     println!("    {:<24} {:>10.3}", "service key", service);
+    let paired = auth.cpu_over_service_key(bench_auth::SESSION);
+    let (cost, se) = mean_and_standard_error(&paired);
     println!(
-        "    {:<24} {:>+10.3}",
+        "    {:<24} {:>+10.3}   (standard error {se:.3}, {} paired rounds)",
         "session check costs",
-        session - service
+        cost,
+        paired.len()
     );
     println!(
         "    (wrangler's DevTools inspector on {}{})",
@@ -608,7 +613,7 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
 
 /// The mean of `xs` and its standard error (sample standard deviation over the square
 /// root of the count; 0 for fewer than two values).
-fn mean_and_standard_error(xs: &[f64]) -> (f64, f64) {
+pub(crate) fn mean_and_standard_error(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
     if xs.is_empty() {
         return (0.0, 0.0);
@@ -780,6 +785,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
         log_level: None,
         sign_ins: 100,
         auth_requests: 300,
+        auth_rounds: 10,
         auth_only: false,
         gateway_only: false,
         platforms_only: false,
@@ -809,6 +815,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--latency-rounds" => o.latency_rounds = num()?,
             "--sign-ins" => o.sign_ins = num()?,
             "--auth-requests" => o.auth_requests = num()?,
+            "--auth-rounds" => o.auth_rounds = num()?,
             "--auth-only" => o.auth_only = true,
             "--gateway-only" => o.gateway_only = true,
             "--platforms-only" => o.platforms_only = true,
@@ -817,7 +824,7 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --latency-rounds N, --sign-ins N, --auth-requests N, --auth-only, --gateway-only, --platforms-only, --against MODULE)"
+                    "unknown option {other} (--quiet-logs, --latency-requests N, --requests N, --concurrency N, --rounds N, --latency-rounds N, --sign-ins N, --auth-requests N, --auth-rounds N, --auth-only, --gateway-only, --platforms-only, --against MODULE)"
                 ))
             }
         }

@@ -29,9 +29,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                         suite, browser journey, schemathesis; with --only NAME, just
                         crates/e2e/tests/NAME.rs (or `console`: the browser journey)
                         against the full platform
-  bench [--quiet-logs] [--gateway-only | --auth-only] [--latency-requests N] [--requests N]
-        [--concurrency N] [--rounds N] [--latency-rounds N] [--sign-ins N]
-        [--auth-requests N]
+  bench [--quiet-logs] [--gateway-only | --auth-only | --platforms-only]
+        [--latency-requests N] [--requests N] [--concurrency N] [--rounds N]
+        [--latency-rounds N] [--sign-ins N] [--auth-requests N] [--auth-rounds N]
+        [--against MODULE]
                         CPU per request of the gateway against the floor and a Hono
                         gateway (the headline), latency, throughput, sign-in and
                         credential-check costs, Worker sizes
