@@ -524,6 +524,15 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
         paired.len()
     );
     println!(
+        "    (the platform idle just before: {:.2} cores{})",
+        auth.idle_cores,
+        if auth.idle_cores < 0.02 {
+            ""
+        } else {
+            ", still busy after 60 s: not comparable"
+        }
+    );
+    println!(
         "    (wrangler's DevTools inspector on {}{})",
         auth.inspected.as_deref().unwrap_or("an unknown Worker"),
         if is_idle(auth.inspected.as_deref()) {
