@@ -27,15 +27,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
             persist_dir: &state,
         },
     )?;
+    // wrangler and Vite run in process groups of their own, which neither Ctrl-C nor a
+    // SIGTERM/SIGHUP sent to this process reaches: from here on each of those only
+    // raises the flag, and the loop below stops everything (a signal during start-up
+    // takes effect once the platform is up). Without it a `kill` or a closed terminal
+    // left the whole platform running on its ports.
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = interrupted.clone();
+    ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
+        .map_err(|e| e.to_string())?;
     let sandbox = crate::sandbox::start(&root, None)?;
     step("starting the seven Workers on workerd");
     let mut p = platform::start(&root, &tools, &Options::all_services(port, state, None))?;
-    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = interrupted.clone();
-    // Ctrl-C reaches the whole foreground group (wrangler too, through its own group
-    // leader here); we stop it explicitly and exit cleanly.
-    ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
-        .map_err(|e| e.to_string())?;
     let console = match util::wait_for_ok(port, "/health", Duration::from_secs(90)) {
         Ok(_) => {
             if let Err(e) = crate::sandbox::point_stripe_webhooks(port) {
