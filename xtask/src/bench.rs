@@ -526,7 +526,7 @@ fn headline(opts: &BenchOptions, auth: &AuthReport, gateway: Option<&GatewayRepo
     println!(
         "    (the platform idle just before: {:.2} cores{})",
         auth.idle_cores,
-        if auth.idle_cores < 0.02 {
+        if auth.idle_cores < crate::cpu::IDLE_CORES {
             ""
         } else {
             ", still busy after 60 s: not comparable"

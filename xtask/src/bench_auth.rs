@@ -72,17 +72,16 @@ impl AuthReport {
     /// request, round by round: each round's two figures were taken seconds apart, so
     /// their difference carries less of the machine's drift than the means' does.
     pub fn cpu_over_service_key(&self, label: &str) -> Vec<f64> {
-        let cpu = |round: usize, l: &str| {
+        let service_key = |round: usize| {
             self.rows
                 .iter()
-                .find(|r| r.0 == round && r.1 == l)
+                .find(|r| r.0 == round && r.1 == SERVICE_KEY)
                 .map(|r| r.2.cpu_ms)
         };
-        let mut rounds: Vec<usize> = self.rows.iter().map(|r| r.0).collect();
-        rounds.dedup();
-        rounds
-            .into_iter()
-            .filter_map(|r| Some(cpu(r, label)? - cpu(r, SERVICE_KEY)?))
+        self.rows
+            .iter()
+            .filter(|r| r.1 == label)
+            .filter_map(|r| Some(r.2.cpu_ms - service_key(r.0)?))
             .collect()
     }
 
@@ -321,35 +320,29 @@ pub fn run(
         "gateway credential checks: {} rounds x {per_round} requests per kind, 1 connection",
         o.rounds
     ));
-    let header = |v: String| vec![("Authorization".to_string(), v)];
+    let target = |token: &str| {
+        let auth = vec![("Authorization".to_string(), format!("Bearer {token}"))];
+        Target::custom(port, "GET", ROUTE, auth, Vec::new(), 404, no_vary)
+    };
     let mut rows = Vec::new();
     // Every kind once through its whole path (so each Worker has compiled what it
     // runs), then until the runtime's background compilation has finished.
     let (session, key) = credentials(port, 0)?;
-    for auth in [service_key.to_string(), session, key] {
-        let t = Target::custom(
-            port,
-            "GET",
-            ROUTE,
-            header(format!("Bearer {auth}")),
-            Vec::new(),
-            404,
-            no_vary,
-        );
-        load::run_target(port, &t, 200, 1)?;
+    for token in [service_key, &session, &key] {
+        load::run_target(port, &target(token), 200, 1)?;
     }
     let idle_cores = cpu::wait_until_idle(p.pgid(), Duration::from_secs(60));
     let background = cpu::Background::start(&[p.pgid()]);
     for round in 0..o.rounds {
         let (session, key) = credentials(port, round + 1)?;
-        let mut kinds = vec![
-            (SERVICE_KEY, format!("Bearer {service_key}")),
-            (SESSION, format!("Bearer {session}")),
-            (API_KEY, format!("Bearer {key}")),
+        let mut kinds = [
+            (SERVICE_KEY, service_key),
+            (SESSION, &session),
+            (API_KEY, &key),
         ];
         kinds.rotate_left(round % 3);
-        for (label, auth) in kinds {
-            let t = Target::custom(port, "GET", ROUTE, header(auth), Vec::new(), 404, no_vary);
+        for (label, token) in kinds {
+            let t = target(token);
             load::run_target(port, &t, 20, 1)?; // warm-up
             let f = measure(&p, &t, per_round)?;
             rows.push((round, label, f));

@@ -142,8 +142,11 @@ fn ours(pgids: &[u32]) -> u64 {
     pgids.iter().map(|g| group_ticks(Some(*g))).sum::<u64>() + group_ticks(None)
 }
 
+/// Under this many cores a runtime sent nothing counts as idle.
+pub const IDLE_CORES: f64 = 0.02;
+
 /// The workerd processes' CPU, in cores, while nothing is sent to them: waits (up to
-/// `max`) until a 2-second window uses under 0.02 cores, and returns the last window's
+/// `max`) until a 2-second window uses under `IDLE_CORES`, and returns the last window's
 /// figure. A runtime just (re)started keeps compiling and optimising Wasm and JS in
 /// background threads for seconds; CPU counted then is not the requests'.
 pub fn wait_until_idle(pgid: u32, max: std::time::Duration) -> f64 {
@@ -153,7 +156,7 @@ pub fn wait_until_idle(pgid: u32, max: std::time::Duration) -> f64 {
         let before = snapshot(pgid);
         std::thread::sleep(WINDOW);
         let cores = used_ms(&before, &snapshot(pgid)) / 1000.0 / WINDOW.as_secs_f64();
-        if cores < 0.02 || std::time::Instant::now() >= deadline {
+        if cores < IDLE_CORES || std::time::Instant::now() >= deadline {
             return cores;
         }
     }
